@@ -1,0 +1,52 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { createHttpApp, ENV, Env, isProbeOrScrape, requireAdminToken, VigilConfigOptions } from '@vigil/common';
+import { SelfMetricsRecorder } from '@vigil/monitoring';
+import { ApiModule } from './api.module';
+
+/** The ingest contract: a batch body is at most 5 MB. */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+/** Builds the API (not yet listening): used by main.ts and by the e2e tests. */
+export async function createApi(config: VigilConfigOptions = {}): Promise<NestFastifyApplication> {
+  const app = await createHttpApp(ApiModule.forRoot(config), { bodyLimit: MAX_BODY_BYTES });
+  requireAdminToken(app.get<Env>(ENV));
+  publishDocs(app);
+  instrumentRequests(app, app.get(SelfMetricsRecorder));
+  return app;
+}
+
+/** OpenAPI at `/docs` (UI) and `/docs-json`. */
+function publishDocs(app: NestFastifyApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('vigil')
+    .setDescription('Ingest (project API key) and management (admin token) API. Errors: { error: { code, message, errorId, requestId, details? } }.')
+    .setVersion('1')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config));
+}
+
+/**
+ * vigil's own requests: route template, status and duration, recorded after
+ * the response is sent. The final flush runs when Fastify closes, after
+ * in-flight requests finished and before the queues are closed.
+ */
+function instrumentRequests(app: NestFastifyApplication, recorder: SelfMetricsRecorder): void {
+  if (!recorder.enabled) return;
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url;
+    if (!isProbeOrScrape(route)) {
+      recorder.recordRequest({
+        method: request.method,
+        route: route ?? '(unmatched)',
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
+        requestId: request.id,
+      });
+    }
+    done();
+  });
+  fastify.addHook('onClose', async () => recorder.flush());
+}

@@ -1,0 +1,30 @@
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { ENV, Env, QueueName, QueueWorkers } from '@vigil/common';
+import { AlertingProcessor } from './processors/alerting.processor';
+import { IngestProcessor } from './processors/ingest.processor';
+import { MaintenanceProcessor } from './processors/maintenance.processor';
+
+/**
+ * Consumers start after the whole app is initialised and stop before the
+ * database and queues close, so an active job can finish its write.
+ */
+@Injectable()
+export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    private readonly workers: QueueWorkers,
+    private readonly ingest: IngestProcessor,
+    private readonly maintenance: MaintenanceProcessor,
+    private readonly alerting: AlertingProcessor,
+    @Inject(ENV) private readonly env: Env,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.workers.start(QueueName.Ingest, (job) => this.ingest.process(job), this.env.INGEST_CONCURRENCY);
+    this.workers.start(QueueName.Maintenance, (job) => this.maintenance.process(job), 1);
+    this.workers.start(QueueName.Alerting, (job) => this.alerting.process(job), 1);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.workers.stopAll();
+  }
+}

@@ -1,0 +1,93 @@
+import CircuitBreaker from 'opossum';
+
+export interface BreakerPolicy {
+  /** Failures in the rolling window (with at least this many calls) that open the breaker. */
+  failureThreshold: number;
+  /** How long the breaker stays open before a half-open probe. */
+  resetMs: number;
+  /** A call slower than this counts as a failure. */
+  timeoutMs: number;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface BreakerSnapshot {
+  name: string;
+  state: BreakerState;
+  failures: number;
+  successes: number;
+  rejects: number;
+  timeouts: number;
+  latencyMeanMs: number;
+}
+
+/** Raised instead of calling a dependency while its breaker is open. */
+export class BreakerOpenError extends Error {
+  constructor(
+    readonly breaker: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(`${breaker} is unavailable (circuit open)`);
+  }
+}
+
+/**
+ * One dependency behind an opossum circuit breaker. Any async call to the
+ * dependency goes through `run`, so all of them share one failure count.
+ */
+export class Breaker {
+  private readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
+  private openedAt = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly policy: BreakerPolicy,
+  ) {
+    this.breaker = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
+      name,
+      timeout: policy.timeoutMs,
+      resetTimeout: policy.resetMs,
+      volumeThreshold: policy.failureThreshold,
+      errorThresholdPercentage: 50,
+      rollingCountTimeout: Math.max(10_000, policy.resetMs),
+    });
+    this.breaker.on('open', () => (this.openedAt = Date.now()));
+  }
+
+  async run<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return (await this.breaker.fire(call)) as T;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'EOPENBREAKER') {
+        throw new BreakerOpenError(this.name, this.retryAfterMs());
+      }
+      throw error;
+    }
+  }
+
+  on(event: 'open' | 'close' | 'halfOpen', listener: () => void): void {
+    this.breaker.on(event as 'open', listener);
+  }
+
+  /** Time until the next half-open probe; at least one second, for Retry-After. */
+  retryAfterMs(): number {
+    return Math.max(1000, this.openedAt + this.policy.resetMs - Date.now());
+  }
+
+  snapshot(): BreakerSnapshot {
+    const stats = this.breaker.stats;
+    return {
+      name: this.name,
+      state: this.breaker.opened ? 'open' : this.breaker.halfOpen ? 'half-open' : 'closed',
+      failures: stats.failures,
+      successes: stats.successes,
+      rejects: stats.rejects,
+      timeouts: stats.timeouts,
+      latencyMeanMs: Math.round(stats.latencyMean ?? 0),
+    };
+  }
+
+  shutdown(): void {
+    this.breaker.shutdown();
+  }
+}

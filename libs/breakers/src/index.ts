@@ -1,0 +1,3 @@
+export * from './breaker';
+export * from './breaker-registry';
+export * from './breakers.module';

@@ -1,0 +1,119 @@
+import Ajv, { JSONSchemaType } from 'ajv';
+
+/**
+ * Every environment variable vigil reads, with its default. This is the only
+ * place that knows about `process.env`; everything else receives an `Env`.
+ */
+export interface Env {
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  LOG_REQUESTS: boolean;
+  API_HOST: string;
+  API_PORT: number;
+  WORKER_PORT: number;
+  DATABASE_URL: string;
+  DB_POOL_SIZE: number;
+  DB_CONNECT_TIMEOUT_MS: number;
+  REDIS_URL: string;
+  REDIS_KEY_PREFIX: string;
+  ADMIN_TOKEN?: string;
+  INGEST_ENQUEUE_TIMEOUT_MS: number;
+  INGEST_JOB_ATTEMPTS: number;
+  INGEST_CONCURRENCY: number;
+  INGEST_READY_MAX_BACKLOG: number;
+  IDEMPOTENCY_TTL_SECONDS: number;
+  API_KEY_CACHE_TTL_MS: number;
+  PARTITION_DAYS_AHEAD: number;
+  METRICS_RETENTION_DAYS: number;
+  ROLLUP_RETENTION_DAYS: number;
+  SELF_INSTRUMENTATION: boolean;
+  SELF_FLUSH_INTERVAL_MS: number;
+  SELF_BUFFER_MAX: number;
+  SLOW_QUERY_THRESHOLD_MS: number;
+  HEALTH_TIMEOUT_MS: number;
+  SHUTDOWN_TIMEOUT_MS: number;
+  WORKER_LOCK_DURATION_MS: number;
+  WORKER_STALLED_INTERVAL_MS: number;
+  WORKER_SCHEDULES: boolean;
+  REDIS_BREAKER_FAILURES: number;
+  REDIS_BREAKER_RESET_MS: number;
+}
+
+const int = (min: number, max: number, dflt: number) =>
+  ({ type: 'integer', minimum: min, maximum: max, default: dflt }) as const;
+
+export const envSchema: JSONSchemaType<Env> = {
+  type: 'object',
+  required: [],
+  additionalProperties: true,
+  properties: {
+    LOG_LEVEL: {
+      type: 'string',
+      enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+    },
+    LOG_REQUESTS: { type: 'boolean', default: true },
+    API_HOST: { type: 'string', minLength: 1, default: '0.0.0.0' },
+    API_PORT: int(0, 65535, 3000),
+    WORKER_PORT: int(0, 65535, 3001),
+    DATABASE_URL: {
+      type: 'string',
+      pattern: '^postgres(ql)?://',
+      default: 'postgres://postgres@127.0.0.1:5432/vigil',
+    },
+    DB_POOL_SIZE: int(1, 500, 10),
+    DB_CONNECT_TIMEOUT_MS: int(100, 120_000, 5000),
+    REDIS_URL: { type: 'string', pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' },
+    REDIS_KEY_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9_.{}-]+$', default: 'vigil' },
+    ADMIN_TOKEN: { type: 'string', minLength: 16, nullable: true },
+    INGEST_ENQUEUE_TIMEOUT_MS: int(50, 60_000, 2000),
+    INGEST_JOB_ATTEMPTS: int(1, 1000, 30),
+    INGEST_CONCURRENCY: int(1, 64, 2),
+    INGEST_READY_MAX_BACKLOG: int(1, 10_000_000, 50_000),
+    IDEMPOTENCY_TTL_SECONDS: int(60, 30 * 86400, 86400),
+    API_KEY_CACHE_TTL_MS: int(0, 3_600_000, 30_000),
+    PARTITION_DAYS_AHEAD: int(1, 60, 3),
+    METRICS_RETENTION_DAYS: int(8, 3650, 30),
+    ROLLUP_RETENTION_DAYS: int(8, 3650, 400),
+    SELF_INSTRUMENTATION: { type: 'boolean', default: true },
+    SELF_FLUSH_INTERVAL_MS: int(50, 60_000, 1000),
+    SELF_BUFFER_MAX: int(100, 1_000_000, 10_000),
+    SLOW_QUERY_THRESHOLD_MS: int(1, 600_000, 200),
+    HEALTH_TIMEOUT_MS: int(50, 30_000, 1000),
+    SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 10_000),
+    WORKER_LOCK_DURATION_MS: int(1000, 600_000, 30_000),
+    WORKER_STALLED_INTERVAL_MS: int(1000, 600_000, 30_000),
+    WORKER_SCHEDULES: { type: 'boolean', default: true },
+    REDIS_BREAKER_FAILURES: int(1, 1000, 5),
+    REDIS_BREAKER_RESET_MS: int(100, 3_600_000, 10_000),
+  },
+};
+
+const validate = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true }).compile(envSchema);
+
+export class InvalidConfigError extends Error {}
+
+/**
+ * Validates raw environment variables and applies defaults. Throws one error
+ * naming every bad variable, so a misconfigured process stops at boot.
+ */
+export function validateEnv(raw: Record<string, unknown>): Env {
+  const known = Object.keys(envSchema.properties) as (keyof Env)[];
+  const picked: Record<string, unknown> = {};
+  for (const key of known) {
+    const value = raw[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  if (!validate(picked)) {
+    const problems = (validate.errors ?? []).map((e) => `${e.instancePath.slice(1) || 'env'} ${e.message}`);
+    throw new InvalidConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return picked as unknown as Env;
+}
+
+/** The API serves the management endpoints, so it cannot boot without a token. */
+export function requireAdminToken(env: Env): Env & { ADMIN_TOKEN: string } {
+  if (!env.ADMIN_TOKEN) {
+    throw new InvalidConfigError('Invalid configuration: ADMIN_TOKEN must be set (at least 16 characters)');
+  }
+  return env as Env & { ADMIN_TOKEN: string };
+}

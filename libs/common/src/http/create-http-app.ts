@@ -1,0 +1,35 @@
+import { DynamicModule, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { AllExceptionsFilter } from '../errors/all-exceptions.filter';
+import { requestIdFor } from '../logging/logging.module';
+
+export interface HttpAppOptions {
+  bodyLimit: number;
+}
+
+/**
+ * Both apps serve HTTP the same way: Fastify, one request id end to end, JSON
+ * errors for everything (including Fastify's own body-parser errors), pino
+ * logs and graceful shutdown on SIGTERM.
+ */
+export async function createHttpApp(module: Type | DynamicModule, options: HttpAppOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimit,
+    genReqId: requestIdFor,
+    // Answer keep-alive clients' idle sockets at close so that shutdown is not held open.
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.enableShutdownHooks();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  return app;
+}

@@ -1,0 +1,82 @@
+/** Queues vigil uses; each has exactly one processor in the worker. */
+export enum QueueName {
+  Ingest = 'ingest',
+  Maintenance = 'maintenance',
+  Alerting = 'alerting',
+}
+
+export enum JobName {
+  WriteRequestBatch = 'write-request-batch',
+  WriteQueryBatch = 'write-query-batch',
+  WriteErrorBatch = 'write-error-batch',
+  EnsurePartitions = 'ensure-partitions',
+  Cleanup = 'cleanup',
+  EvaluateRules = 'evaluate-rules',
+}
+
+export const QUEUE_OF: Record<JobName, QueueName> = {
+  [JobName.WriteRequestBatch]: QueueName.Ingest,
+  [JobName.WriteQueryBatch]: QueueName.Ingest,
+  [JobName.WriteErrorBatch]: QueueName.Ingest,
+  [JobName.EnsurePartitions]: QueueName.Maintenance,
+  [JobName.Cleanup]: QueueName.Maintenance,
+  [JobName.EvaluateRules]: QueueName.Alerting,
+};
+
+export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
+
+/** Events as the API hands them to the worker: validated, timestamps as epoch ms. */
+export interface RequestEvent {
+  timestamp: number;
+  service: string;
+  method: string;
+  route: string;
+  status: number;
+  durationMs: number;
+  dbQueries?: number;
+  dbTimeMs?: number;
+  cacheHits?: number;
+  cacheMisses?: number;
+  userId?: string;
+  tenantId?: string;
+  clientIp?: string;
+  requestId?: string;
+}
+
+export interface QueryEvent {
+  timestamp: number;
+  service: string;
+  query: string;
+  durationMs: number;
+  rows?: number;
+  requestId?: string;
+  context?: Record<string, unknown>;
+}
+
+export interface ErrorEvent {
+  timestamp: number;
+  service: string;
+  type: string;
+  severity: Severity;
+  message: string;
+  exception?: string;
+  requestId?: string;
+  context?: Record<string, unknown>;
+}
+
+export interface Batch<E> {
+  batchId: string;
+  projectId: string;
+  receivedAt: number;
+  events: E[];
+}
+
+export type JobPayload = {
+  [JobName.WriteRequestBatch]: Batch<RequestEvent>;
+  [JobName.WriteQueryBatch]: Batch<QueryEvent>;
+  [JobName.WriteErrorBatch]: Batch<ErrorEvent>;
+  [JobName.EnsurePartitions]: { daysAhead?: number };
+  [JobName.Cleanup]: Record<string, never>;
+  /** `tick`: ISO-8601; a tick evaluated before (or older than the newest) changes nothing. */
+  [JobName.EvaluateRules]: { tick: string; group?: 'thresholds' | 'trends' };
+};

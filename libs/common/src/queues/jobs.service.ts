@@ -1,0 +1,39 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { JobName, JobPayload, QUEUE_OF, QueueName } from './job-payloads';
+
+/** The job states vigil reports per queue (metrics). */
+export const JOB_COUNT_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+export type JobCountState = (typeof JOB_COUNT_STATES)[number];
+
+/**
+ * The one enqueue path. Callers name a job and give its typed payload; the job
+ * id is theirs to choose so that a retried add is deduplicated by BullMQ.
+ */
+@Injectable()
+export class JobsService {
+  private readonly queues: Record<QueueName, Queue>;
+
+  constructor(
+    @InjectQueue(QueueName.Ingest) ingest: Queue,
+    @InjectQueue(QueueName.Maintenance) maintenance: Queue,
+    @InjectQueue(QueueName.Alerting) alerting: Queue,
+  ) {
+    this.queues = { [QueueName.Ingest]: ingest, [QueueName.Maintenance]: maintenance, [QueueName.Alerting]: alerting };
+  }
+
+  async add<N extends JobName>(name: N, payload: JobPayload[N], jobId: string): Promise<void> {
+    await this.queues[QUEUE_OF[name]].add(name, payload, { jobId });
+  }
+
+  /** Jobs accepted but not yet processed, for readiness. */
+  async backlog(queue: QueueName): Promise<number> {
+    return this.queues[queue].getJobCountByTypes('waiting', 'delayed', 'prioritized', 'active');
+  }
+
+  /** Jobs per state, for metrics. */
+  async counts(queue: QueueName): Promise<Record<JobCountState, number>> {
+    return (await this.queues[queue].getJobCounts(...JOB_COUNT_STATES)) as Record<JobCountState, number>;
+  }
+}

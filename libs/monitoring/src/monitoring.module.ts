@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApiKey } from './entities/api-key.entity';
+import { Project } from './entities/project.entity';
+import { ServiceHealth } from './entities/service-health.entity';
+import { MetricsQueryService } from './analytics/metrics-query.service';
+import { BatchWriter } from './ingest/batch-writer';
+import { ApiKeysService } from './keys/api-keys.service';
+import { PartitionManager } from './partitions/partition-manager';
+import { RetentionService } from './retention/retention.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Project, ApiKey, ServiceHealth])],
+  providers: [ApiKeysService, PartitionManager, BatchWriter, MetricsQueryService, RetentionService],
+  exports: [ApiKeysService, PartitionManager, BatchWriter, MetricsQueryService, RetentionService],
+})
+export class MonitoringModule {}

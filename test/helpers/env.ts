@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+/**
+ * Variables for one test file's apps: the test database made by global setup
+ * and a Redis key prefix of its own, so queues of parallel files never mix.
+ */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: required('TEST_DATABASE_URL'),
+    REDIS_URL: required('TEST_REDIS_URL'),
+    REDIS_KEY_PREFIX: `vigil-test-${randomBytes(4).toString('hex')}`,
+    ADMIN_TOKEN,
+    API_HOST: '127.0.0.1',
+    API_PORT: '0',
+    WORKER_PORT: '0',
+    API_KEY_CACHE_TTL_MS: '0',
+    SELF_FLUSH_INTERVAL_MS: '200',
+    WORKER_LOCK_DURATION_MS: '3000',
+    WORKER_STALLED_INTERVAL_MS: '1000',
+    SHUTDOWN_TIMEOUT_MS: '15000',
+    // Tests enqueue the evaluations they want; a cron firing mid-test would change alerts under them.
+    WORKER_SCHEDULES: 'false',
+    ...overrides,
+  };
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through jest so that test/global-setup.ts runs`);
+  return value;
+}
