@@ -15,6 +15,10 @@ if ! grep -q '^ADMIN_TOKEN=' .env && [ -z "${ADMIN_TOKEN:-}" ]; then
   echo "ADMIN_TOKEN=$(node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("base64url"))')" >> .env
   echo "==> generated an admin token in .env"
 fi
+if ! grep -q '^ENCRYPTION_KEY=' .env && [ -z "${ENCRYPTION_KEY:-}" ]; then
+  echo "ENCRYPTION_KEY=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')" >> .env
+  echo "==> generated an encryption key for channel secrets in .env (keep it: without it stored secrets cannot be read)"
+fi
 set -a
 # shellcheck disable=SC1091
 source .env

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+export const ENCRYPTION_KEY = '7f'.repeat(32);
 
 /**
  * Variables for one test file's apps: the test database made by global setup
@@ -24,6 +25,11 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     SHUTDOWN_TIMEOUT_MS: '15000',
     // Tests enqueue the evaluations they want; a cron firing mid-test would change alerts under them.
     WORKER_SCHEDULES: 'false',
+    // Receivers in tests listen on loopback; retries come fast.
+    NOTIFY_ALLOWED_HOSTS: '127.0.0.1',
+    NOTIFY_BACKOFF_BASE_MS: '50',
+    NOTIFY_BACKOFF_MAX_MS: '400',
+    ENCRYPTION_KEY: ENCRYPTION_KEY,
     ...overrides,
   };
 }

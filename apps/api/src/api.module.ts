@@ -5,6 +5,7 @@ import { HealthModule, LoggingModule, MetricsModule, QueuesModule, RedisModule, 
 import { DatabaseModule } from '@vigil/database';
 import { MonitoringModule, SelfInstrumentationModule } from '@vigil/monitoring';
 import { AlertingController } from './alerting/alerting.controller';
+import { NotifyController } from './alerting/notify.controller';
 import { AnalyticsController } from './analytics/analytics.controller';
 import { AdminTokenGuard } from './auth/admin-token.guard';
 import { DashboardController } from './dashboard/dashboard.controller';
@@ -33,7 +34,7 @@ export class ApiModule {
         HealthModule,
         MetricsModule,
       ],
-      controllers: [IngestController, ProjectsController, AnalyticsController, AlertingController, DashboardController],
+      controllers: [IngestController, ProjectsController, AnalyticsController, AlertingController, NotifyController, DashboardController],
       providers: [IngestService, IngestKeyGuard, AdminTokenGuard],
     };
   }

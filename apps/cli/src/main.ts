@@ -4,6 +4,7 @@ import { CliContext } from './cli-context';
 import { registerAlertingCommands } from './commands/alerting.commands';
 import { registerDatabaseCommands } from './commands/database.commands';
 import { registerKeyCommands } from './commands/keys.commands';
+import { registerNotifyCommands } from './commands/notify.commands';
 import { registerQueueCommands } from './commands/queue.commands';
 import { registerReportCommands } from './commands/report.commands';
 import { explainConnectionError } from './database-errors';
@@ -20,6 +21,7 @@ registerKeyCommands(program, getContext);
 registerQueueCommands(program, getContext);
 registerReportCommands(program, getContext);
 registerAlertingCommands(program, getContext);
+registerNotifyCommands(program, getContext);
 
 async function main(): Promise<number> {
   try {

@@ -1,3 +1,5 @@
+import { CommanderError } from 'commander';
+
 export type Row = Record<string, string | number | null | undefined>;
 export type Format = 'text' | 'json' | 'markdown';
 
@@ -21,4 +23,13 @@ export function table(rows: Row[], format: Exclude<Format, 'json'>): string {
 
 export function heading(text: string, format: Exclude<Format, 'json'>): string {
   return format === 'markdown' ? `\n## ${text}\n` : `\n${text}\n${'-'.repeat(text.length)}`;
+}
+
+/**
+ * Ends the command with a message and an exit code. Not `program.error`: that
+ * prints the whole help after it, which is noise when the arguments were fine.
+ */
+export function fail(message: string, exitCode: number): never {
+  console.error(`error: ${message}`);
+  throw new CommanderError(exitCode, 'vigil.failed', message);
 }

@@ -3,6 +3,7 @@ import { ENV, Env, QueueName, QueueWorkers } from '@vigil/common';
 import { AlertingProcessor } from './processors/alerting.processor';
 import { IngestProcessor } from './processors/ingest.processor';
 import { MaintenanceProcessor } from './processors/maintenance.processor';
+import { NotifyProcessor } from './processors/notify.processor';
 
 /**
  * Consumers start after the whole app is initialised and stop before the
@@ -15,6 +16,7 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly ingest: IngestProcessor,
     private readonly maintenance: MaintenanceProcessor,
     private readonly alerting: AlertingProcessor,
+    private readonly notify: NotifyProcessor,
     @Inject(ENV) private readonly env: Env,
   ) {}
 
@@ -22,6 +24,7 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
     this.workers.start(QueueName.Ingest, (job) => this.ingest.process(job), this.env.INGEST_CONCURRENCY);
     this.workers.start(QueueName.Maintenance, (job) => this.maintenance.process(job), 1);
     this.workers.start(QueueName.Alerting, (job) => this.alerting.process(job), 1);
+    this.workers.start(QueueName.Notify, (job, token) => this.notify.process(job, token), this.env.NOTIFY_CONCURRENCY);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -10,14 +10,17 @@ import {
   VigilConfigModule,
   VigilConfigOptions,
 } from '@vigil/common';
-import { AlertingModule } from '@vigil/alerting';
+import { AlertingModule, EnvChannels } from '@vigil/alerting';
+import { BreakersModule } from '@vigil/breakers';
 import { DatabaseModule } from '@vigil/database';
 import { MonitoringModule, SelfInstrumentationModule } from '@vigil/monitoring';
 import { IngestWriteMetrics } from './processors/ingest-write.metrics';
 import { IngestProcessor } from './processors/ingest.processor';
 import { AlertingProcessor } from './processors/alerting.processor';
 import { MaintenanceProcessor } from './processors/maintenance.processor';
+import { NotifyProcessor } from './processors/notify.processor';
 import { AlertingScheduler } from './schedulers/alerting.scheduler';
+import { NotifyScheduler } from './schedulers/notify.scheduler';
 import { MaintenanceScheduler } from './schedulers/maintenance.scheduler';
 import { WorkerRunner } from './worker-runner';
 
@@ -38,6 +41,7 @@ export class WorkerModule {
         DatabaseModule.forRoot(WORKER_SERVICE_NAME),
         MonitoringModule,
         AlertingModule,
+        BreakersModule,
         HealthModule,
         MetricsModule,
         ScheduleModule.forRoot(),
@@ -50,6 +54,9 @@ export class WorkerModule {
         MaintenanceScheduler,
         AlertingProcessor,
         AlertingScheduler,
+        NotifyProcessor,
+        NotifyScheduler,
+        EnvChannels,
         WorkerRunner,
       ],
     };

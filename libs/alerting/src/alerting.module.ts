@@ -7,10 +7,18 @@ import { InhibitRulesService } from './lifecycle/inhibit-rules.service';
 import { SilencesService } from './lifecycle/silences.service';
 import { AlertRule } from './rules/alert-rule.entity';
 import { RulesService } from './rules/rules.service';
+import { ChannelSenders } from './notify/channel-senders';
+import { ChannelsService } from './notify/channels.service';
+import { DeliveryService } from './notify/delivery.service';
+import { NotificationDispatcher } from './notify/dispatcher';
+import { NotificationsService } from './notify/notifications.service';
+import { RoutesService } from './notify/routes.service';
+
+const NOTIFY = [ChannelSenders, ChannelsService, RoutesService, NotificationDispatcher, DeliveryService, NotificationsService];
 
 @Module({
   imports: [TypeOrmModule.forFeature([AlertRule]), MonitoringModule],
-  providers: [RulesService, AlertsService, SilencesService, InhibitRulesService, RuleEvaluator],
-  exports: [RulesService, AlertsService, SilencesService, InhibitRulesService, RuleEvaluator],
+  providers: [RulesService, AlertsService, SilencesService, InhibitRulesService, RuleEvaluator, ...NOTIFY],
+  exports: [RulesService, AlertsService, SilencesService, InhibitRulesService, RuleEvaluator, ...NOTIFY],
 })
 export class AlertingModule {}

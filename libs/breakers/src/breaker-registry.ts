@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ENV, Env } from '@vigil/common';
-import { Breaker, BreakerSnapshot } from './breaker';
+import { Breaker, BreakerPolicy, BreakerSnapshot } from './breaker';
 
 /** The breakers of one process, by dependency name. */
 @Injectable()
@@ -17,6 +17,11 @@ export class BreakerRegistry implements OnApplicationShutdown {
         timeoutMs: env.INGEST_ENQUEUE_TIMEOUT_MS,
       }),
     );
+  }
+
+  /** The breaker of one outbound target (a notification receiver), made on first use. */
+  forTarget(name: string, policy: BreakerPolicy): Breaker {
+    return this.breakers.get(name) ?? this.register(new Breaker(name, policy));
   }
 
   private register(breaker: Breaker): Breaker {

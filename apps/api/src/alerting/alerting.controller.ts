@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AlertsService, InhibitRulesService, RulesService, SilencesService } from '@vigil/alerting';
+import { AlertsService, InhibitRulesService, NotificationDispatcher, RulesService, SilencesService } from '@vigil/alerting';
 import { bodyValidator, ValidationError } from '@vigil/common';
 import { QueryReader } from '../analytics/query-reader';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
@@ -28,6 +28,7 @@ export class AlertingController {
     private readonly alerts: AlertsService,
     private readonly silences: SilencesService,
     private readonly inhibitRules: InhibitRulesService,
+    private readonly dispatcher: NotificationDispatcher,
   ) {}
 
   @Get('rules')
@@ -90,9 +91,12 @@ export class AlertingController {
 
   @Post('alerts/:id/resolve')
   @HttpCode(200)
-  resolve(@Param('id', uuidParam('id')) id: string, @Body() body: unknown) {
+  async resolve(@Param('id', uuidParam('id')) id: string, @Body() body: unknown) {
     const { by, comment } = actionBody(body ?? {});
-    return this.alerts.resolve(id, by ?? 'admin', comment);
+    const alert = await this.alerts.resolve(id, by ?? 'admin', comment);
+    // The resolved notice is in the outbox; routing now rather than at the next sweep.
+    await this.dispatcher.routeSoon();
+    return alert;
   }
 
   @Get('silences')

@@ -4,20 +4,11 @@ import { userInfo } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AlertRule, RuleInput, RulesService, TickResult, validateRule } from '@vigil/alerting';
-import { ConflictError, Env, JobName, JobPayload, NotFoundError, QueueName, ValidationError } from '@vigil/common';
-import { Job, Queue, QueueEvents } from 'bullmq';
+import { ConflictError, Env, JobName, NotFoundError, ValidationError } from '@vigil/common';
 import { parse as parseYaml } from 'yaml';
-import { CliContext, cliRedisConnection } from '../cli-context';
-import { printTable } from '../output';
-
-/**
- * Ends the command with a message and an exit code. Not `program.error`: that
- * prints the whole help after it, which is noise when the arguments were fine.
- */
-function fail(message: string, exitCode: number): never {
-  console.error(`error: ${message}`);
-  throw new CommanderError(exitCode, 'vigil.failed', message);
-}
+import { CliContext } from '../cli-context';
+import { fail, printTable } from '../output';
+import { runInWorker } from '../worker-job';
 
 /** Alerts, a one-off evaluation through the worker, and rules kept as code in a YAML file. */
 export function registerAlertingCommands(program: Command, context: () => CliContext): void {
@@ -143,35 +134,10 @@ function parseTimeout(value: string): number {
  * minute tick would nearly always come back "already evaluated". The random
  * suffix keeps BullMQ from deduplicating the job against another.
  */
-async function evaluateNow(env: Env, timeoutSeconds: number): Promise<TickResult> {
+function evaluateNow(env: Env, timeoutSeconds: number): Promise<TickResult> {
   const tick = new Date().toISOString();
   const jobId = `eval-thresholds-${tick.slice(0, 16).replace(':', '-')}-cli-${randomBytes(4).toString('hex')}`;
-  const payload: JobPayload[JobName.EvaluateRules] = { tick };
-  // Fail fast when Redis is away, as queue:status does; QueueEvents blocks, so BullMQ wants no per-request retry limit.
-  const connection = cliRedisConnection(env);
-  const queue = new Queue(QueueName.Alerting, { connection: { ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false }, prefix: env.REDIS_KEY_PREFIX });
-  const events = new QueueEvents(QueueName.Alerting, { connection: { ...connection, maxRetriesPerRequest: null }, prefix: env.REDIS_KEY_PREFIX });
-  try {
-    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-    // One attempt: the person waiting should hear of a failure, not sit through retries.
-    const job = await queue.add(JobName.EvaluateRules, payload, { jobId, attempts: 1, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86400 } });
-    return await waitForResult(job, events, timeoutSeconds);
-  } finally {
-    await Promise.all([queue.close(), events.close()].map((closing) => closing.catch(() => undefined)));
-  }
-}
-
-async function waitForResult(job: Job, events: QueueEvents, timeoutSeconds: number): Promise<TickResult> {
-  try {
-    return (await job.waitUntilFinished(events, timeoutSeconds * 1000)) as TickResult;
-  } catch (error) {
-    const state = await job.getState();
-    if (state === 'failed') return fail(`the evaluation failed in the worker: ${(error as Error).message}`, 1);
-    if (state === 'active') return fail(`the evaluation is still running after ${timeoutSeconds} s; its changes will show in \`vigil alerts\``, 1);
-    // Never picked up: withdraw it, so that a worker started later does not evaluate a stale minute.
-    await job.remove().catch(() => undefined);
-    return fail(`no worker picked up the evaluation within ${timeoutSeconds} s; is the worker running?`, 1);
-  }
+  return runInWorker(env, JobName.EvaluateRules, { tick }, jobId, timeoutSeconds, 'the evaluation');
 }
 
 function printTickResult(result: TickResult): void {

@@ -23,6 +23,8 @@ export interface TickResult {
   /** Identities left alone because their tick was evaluated already. */
   skipped: number;
   changes: Array<{ rule: string; identity: string; transition: Transition; severity: string | null; value: number | null }>;
+  /** Outbox rows written (not silenced or inhibited): the notify queue routes them. */
+  notified: string[];
 }
 
 const EVALUATION_LOCK = 7_441_120_033;
@@ -58,7 +60,7 @@ export class RuleEvaluator {
 
   async evaluateTick(tick: string, group: EvaluationGroup = 'thresholds'): Promise<TickResult> {
     const at = new Date(tick);
-    const result: TickResult = { tick: at.toISOString(), group, evaluatedNow: false, evaluated: 0, skipped: 0, changes: [] };
+    const result: TickResult = { tick: at.toISOString(), group, evaluatedNow: false, evaluated: 0, skipped: 0, changes: [], notified: [] };
     const rules = await loadRules(this.db, EVALUATION_GROUPS[group]);
     const sampler = new RuleSampler(this.metrics, at.getTime());
     const watched: Array<{ rule: AlertRule; watch: WatchedIdentity }> = [];
@@ -111,8 +113,7 @@ export class RuleEvaluator {
       await countOccurrences(tx, stillFiring, at);
       await saveStates(tx, changed);
     });
-    // The log channel: enough to see notifications until delivery lands.
-    for (const notice of notices) this.logger.log({ notification: notice.id, ...notice.payload }, `alert ${notice.type}`);
+    result.notified = notices.map((n) => n.id);
     return result;
   }
 }

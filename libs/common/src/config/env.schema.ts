@@ -36,6 +36,26 @@ export interface Env {
   WORKER_SCHEDULES: boolean;
   REDIS_BREAKER_FAILURES: number;
   REDIS_BREAKER_RESET_MS: number;
+  PUBLIC_URL: string;
+  ENCRYPTION_KEY?: string;
+  NOTIFY_ATTEMPTS: number;
+  NOTIFY_BACKOFF_BASE_MS: number;
+  NOTIFY_BACKOFF_MAX_MS: number;
+  NOTIFY_CONCURRENCY: number;
+  NOTIFY_TIMEOUT_MS: number;
+  NOTIFY_ALLOWED_HOSTS: string;
+  NOTIFY_BREAKER_FAILURES: number;
+  NOTIFY_BREAKER_RESET_MS: number;
+  INSTANT_EVALUATION_MS: number;
+  SMTP_SERVER?: string;
+  SMTP_PORT: number;
+  ALERT_EMAIL_FROM?: string;
+  ALERT_EMAIL_PASSWORD?: string;
+  ALERT_EMAIL_TO?: string;
+  SLACK_WEBHOOK_URL?: string;
+  SLACK_ALERT_CHANNEL?: string;
+  /** `VIGIL_SECRET_*` variables: secrets a channel names instead of storing them. */
+  SECRET_VARS: Record<string, string>;
 }
 
 const int = (min: number, max: number, dflt: number) =>
@@ -85,8 +105,32 @@ export const envSchema: JSONSchemaType<Env> = {
     WORKER_SCHEDULES: { type: 'boolean', default: true },
     REDIS_BREAKER_FAILURES: int(1, 1000, 5),
     REDIS_BREAKER_RESET_MS: int(100, 3_600_000, 10_000),
+    PUBLIC_URL: { type: 'string', pattern: '^https?://', default: 'http://localhost:3000' },
+    // 32 bytes as 64 hex characters: encrypts channel secrets stored in the database.
+    ENCRYPTION_KEY: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', nullable: true },
+    NOTIFY_ATTEMPTS: int(1, 100, 8),
+    // 15 s doubling to a 16 min ceiling: 8 tries span about 30 minutes.
+    NOTIFY_BACKOFF_BASE_MS: int(10, 3_600_000, 15_000),
+    NOTIFY_BACKOFF_MAX_MS: int(10, 86_400_000, 960_000),
+    NOTIFY_CONCURRENCY: int(1, 256, 16),
+    NOTIFY_TIMEOUT_MS: int(100, 120_000, 10_000),
+    // Comma-separated host names or IPs a channel may reach although they are private or loopback.
+    NOTIFY_ALLOWED_HOSTS: { type: 'string', default: '' },
+    NOTIFY_BREAKER_FAILURES: int(1, 1000, 5),
+    NOTIFY_BREAKER_RESET_MS: int(100, 3_600_000, 60_000),
+    INSTANT_EVALUATION_MS: int(100, 60_000, 500),
+    SMTP_SERVER: { type: 'string', minLength: 1, nullable: true },
+    SMTP_PORT: int(1, 65535, 587),
+    ALERT_EMAIL_FROM: { type: 'string', minLength: 3, nullable: true },
+    ALERT_EMAIL_PASSWORD: { type: 'string', minLength: 1, nullable: true },
+    ALERT_EMAIL_TO: { type: 'string', minLength: 3, nullable: true },
+    SLACK_WEBHOOK_URL: { type: 'string', pattern: '^https?://', nullable: true },
+    SLACK_ALERT_CHANNEL: { type: 'string', minLength: 1, nullable: true },
+    SECRET_VARS: { type: 'object', required: [], additionalProperties: { type: 'string' }, default: {} },
   },
 };
+
+const SECRET_VAR = /^VIGIL_SECRET_[A-Z0-9_]+$/;
 
 const validate = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true }).compile(envSchema);
 
@@ -103,6 +147,7 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     const value = raw[key];
     if (value !== undefined && value !== '') picked[key] = value;
   }
+  picked.SECRET_VARS = Object.fromEntries(Object.entries(raw).filter(([key, value]) => SECRET_VAR.test(key) && typeof value === 'string'));
   if (!validate(picked)) {
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath.slice(1) || 'env'} ${e.message}`);
     throw new InvalidConfigError(`Invalid configuration: ${problems.join('; ')}`);

@@ -62,3 +62,9 @@ export class ServiceUnavailableError extends AppError {
     this.headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterSeconds)));
   }
 }
+
+/** A receiver vigil called (a notification channel under test) failed. */
+export class BadGatewayError extends AppError {
+  readonly status = 502;
+  readonly code = 'BAD_GATEWAY';
+}

@@ -19,6 +19,8 @@ export const REDACTED_PATHS = [
   '*.adminToken',
   '*.password',
   '*.secret',
+  '*.secrets',
+  '*.signingSecret',
   '*.authorization',
 ];
 

@@ -1,4 +1,4 @@
-import { BACKOFF_STRATEGY, cappedExponentialBackoff } from './backoff';
+import { backoffStrategy, cappedExponentialBackoff } from './backoff';
 
 describe('cappedExponentialBackoff', () => {
   it('doubles from 500 ms, jittered between half and all of the ceiling', () => {
@@ -13,6 +13,17 @@ describe('cappedExponentialBackoff', () => {
   });
 
   it('refuses backoff types it does not know', () => {
-    expect(() => BACKOFF_STRATEGY(1, 'linear')).toThrow(/unknown backoff type/);
+    expect(() => backoffStrategy({ baseMs: 1000, capMs: 8000 })(1, 'linear')).toThrow(/unknown backoff type/);
+  });
+
+  it('spaces notification retries from their own base to their own ceiling', () => {
+    const notify = backoffStrategy({ baseMs: 15_000, capMs: 960_000 });
+    for (let attempt = 1; attempt <= 7; attempt++) {
+      const delay = notify(attempt, 'notify');
+      const step = 15_000 * 2 ** (attempt - 1);
+      expect(delay).toBeGreaterThanOrEqual(step / 2);
+      expect(delay).toBeLessThanOrEqual(step);
+    }
+    expect(notify(30, 'notify')).toBeLessThanOrEqual(960_000);
   });
 });

@@ -3,6 +3,7 @@ export enum QueueName {
   Ingest = 'ingest',
   Maintenance = 'maintenance',
   Alerting = 'alerting',
+  Notify = 'notify',
 }
 
 export enum JobName {
@@ -12,6 +13,10 @@ export enum JobName {
   EnsurePartitions = 'ensure-partitions',
   Cleanup = 'cleanup',
   EvaluateRules = 'evaluate-rules',
+  RouteNotifications = 'route-notifications',
+  FlushGroup = 'flush-group',
+  Deliver = 'deliver',
+  SweepNotifications = 'sweep-notifications',
 }
 
 export const QUEUE_OF: Record<JobName, QueueName> = {
@@ -21,6 +26,10 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.EnsurePartitions]: QueueName.Maintenance,
   [JobName.Cleanup]: QueueName.Maintenance,
   [JobName.EvaluateRules]: QueueName.Alerting,
+  [JobName.RouteNotifications]: QueueName.Notify,
+  [JobName.FlushGroup]: QueueName.Notify,
+  [JobName.Deliver]: QueueName.Notify,
+  [JobName.SweepNotifications]: QueueName.Notify,
 };
 
 export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
@@ -78,5 +87,12 @@ export type JobPayload = {
   [JobName.EnsurePartitions]: { daysAhead?: number };
   [JobName.Cleanup]: Record<string, never>;
   /** `tick`: ISO-8601; a tick evaluated before (or older than the newest) changes nothing. */
-  [JobName.EvaluateRules]: { tick: string; group?: 'thresholds' | 'trends' };
+  [JobName.EvaluateRules]: { tick: string; group?: 'thresholds' | 'trends' | 'instant' };
+  /** Takes pending outbox rows into their routes' groups. */
+  [JobName.RouteNotifications]: Record<string, never>;
+  /** Sends a group's waiting members (or its repeat) as one message per channel. */
+  [JobName.FlushGroup]: { routeId: string; groupKey: string };
+  [JobName.Deliver]: { deliveryId: string };
+  /** The safety net: whatever a lost job left behind (routing, flushes, deliveries, escalations). */
+  [JobName.SweepNotifications]: { tick: string };
 };

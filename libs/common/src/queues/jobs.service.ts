@@ -19,12 +19,19 @@ export class JobsService {
     @InjectQueue(QueueName.Ingest) ingest: Queue,
     @InjectQueue(QueueName.Maintenance) maintenance: Queue,
     @InjectQueue(QueueName.Alerting) alerting: Queue,
+    @InjectQueue(QueueName.Notify) notify: Queue,
   ) {
-    this.queues = { [QueueName.Ingest]: ingest, [QueueName.Maintenance]: maintenance, [QueueName.Alerting]: alerting };
+    this.queues = { [QueueName.Ingest]: ingest, [QueueName.Maintenance]: maintenance, [QueueName.Alerting]: alerting, [QueueName.Notify]: notify };
   }
 
-  async add<N extends JobName>(name: N, payload: JobPayload[N], jobId: string): Promise<void> {
-    await this.queues[QUEUE_OF[name]].add(name, payload, { jobId });
+  /** `delayMs`: not before then (a group's flush time). */
+  async add<N extends JobName>(name: N, payload: JobPayload[N], jobId: string, delayMs = 0): Promise<void> {
+    await this.queues[QUEUE_OF[name]].add(name, payload, { jobId, delay: Math.max(0, Math.round(delayMs)) });
+  }
+
+  /** The state of a job by id: `unknown` when Redis no longer has it. */
+  state(name: JobName, jobId: string): Promise<string> {
+    return this.queues[QUEUE_OF[name]].getJobState(jobId);
   }
 
   /** Jobs accepted but not yet processed, for readiness. */

@@ -4,10 +4,10 @@ import { ENV } from '../config/config.module';
 import { Env } from '../config/env.schema';
 import { redisOptions } from '../redis/redis-options';
 import { withTimeout } from '../util/with-timeout';
-import { BACKOFF_STRATEGY } from './backoff';
+import { backoffStrategy } from './backoff';
 import { QueueName } from './job-payloads';
 
-export type JobHandler = (job: Job) => Promise<unknown>;
+export type JobHandler = (job: Job, token?: string) => Promise<unknown>;
 
 /**
  * Starts BullMQ consumers with vigil's settings (lock and stall timings,
@@ -29,7 +29,7 @@ export class QueueWorkers {
       concurrency,
       lockDuration: this.env.WORKER_LOCK_DURATION_MS,
       stalledInterval: this.env.WORKER_STALLED_INTERVAL_MS,
-      settings: { backoffStrategy: BACKOFF_STRATEGY },
+      settings: { backoffStrategy: backoffStrategy({ baseMs: this.env.NOTIFY_BACKOFF_BASE_MS, capMs: this.env.NOTIFY_BACKOFF_MAX_MS }) },
     });
     worker.on('failed', (job, error) =>
       this.logger.warn({ queue, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'job failed'),

@@ -55,6 +55,19 @@ export class QueuesModule {
             }),
           },
           {
+            name: QueueName.Notify,
+            inject: [ENV],
+            useFactory: (env: Env) => ({
+              // Delivery state lives in Postgres (deliveries): finished jobs need not linger.
+              defaultJobOptions: {
+                attempts: env.NOTIFY_ATTEMPTS,
+                backoff: { type: 'notify' },
+                removeOnComplete: { age: 3600, count: 10_000 },
+                removeOnFail: { age: 7 * 86400 },
+              },
+            }),
+          },
+          {
             name: QueueName.Maintenance,
             useFactory: () => ({
               defaultJobOptions: {

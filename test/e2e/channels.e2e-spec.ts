@@ -1,0 +1,165 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
+import { useStack } from '../helpers/apps';
+import { ADMIN_TOKEN, testEnv } from '../helpers/env';
+import { HttpReceiver, SmtpReceiver } from '../helpers/receivers';
+
+const SLACK_URL_SECRET = 'VIGIL_SECRET_TEST_SLACK_URL';
+
+describe('notification channels over HTTP', () => {
+  const webhook = new HttpReceiver();
+  const slack = new HttpReceiver();
+  const smtp = new SmtpReceiver();
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-file-channel-'));
+  const env = testEnv();
+  // Receivers first: the API reads the Slack URL variable when it boots.
+  beforeAll(async () => {
+    await Promise.all([webhook.start(), slack.start(), smtp.start()]);
+    env[SLACK_URL_SECRET] = `${slack.url}/services/T000/B000/XXXX`;
+  });
+  const stack = useStack(env, { worker: false });
+  const made: string[] = [];
+
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${stack.api.url}/api/v1/${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    return { status: response.status, text, body: text ? JSON.parse(text) : null };
+  };
+  const create = async (body: Record<string, unknown>) => {
+    const created = await call('POST', 'channels', { ...body, name: `${body.name}-${Date.now()}` });
+    expect(created.status).toBe(201);
+    made.push(created.body.id);
+    return created.body;
+  };
+
+  afterAll(async () => {
+    for (const id of made) await call('DELETE', `channels/${id}`);
+    await Promise.all([webhook.stop(), slack.stop(), smtp.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('webhook: signed per Standard Webhooks with a secret shown once, never returned again', async () => {
+    const channel = await create({ name: 'hook', type: 'webhook', config: { url: `${webhook.url}/hook`, headers: { 'x-team': 'payments' } }, secrets: { headers: { authorization: 'Bearer receiver-token-123' } } });
+    expect(channel.signingSecret).toMatch(/^whsec_/);
+    expect(channel.secrets).toEqual({ signingSecret: '[stored]', headers: { authorization: '[stored]' } });
+
+    const tested = await call('POST', `channels/${channel.id}/test`);
+    expect(tested).toMatchObject({ status: 200, body: { ok: true } });
+    const [got] = webhook.received.splice(0);
+    expect(got.headers['x-team']).toBe('payments');
+    expect(got.headers.authorization).toBe('Bearer receiver-token-123');
+    expect(got.headers['webhook-id']).toMatch(/^msg_/);
+    // Throws unless the signature over id, timestamp and body is right.
+    expect(new Webhook(channel.signingSecret).verify(got.body, got.headers as Record<string, string>)).toMatchObject({ kind: 'alerts', status: 'firing' });
+    expect(() => new Webhook(`whsec_${Buffer.from('another secret of 24 bytes').toString('base64')}`).verify(got.body, got.headers as Record<string, string>)).toThrow();
+
+    for (const shown of [await call('GET', `channels/${channel.id}`), await call('GET', 'channels')]) {
+      expect(shown.status).toBe(200);
+      expect(shown.text).not.toContain(channel.signingSecret.slice(6));
+      expect(shown.text).not.toContain('receiver-token-123');
+    }
+    const { rows } = await stack.pool.query(`SELECT secrets::text AS s FROM channels WHERE id = $1`, [channel.id]);
+    expect(rows[0].s).not.toContain('receiver-token-123');
+  });
+
+  it("webhook: Alertmanager's version-4 payload on request", async () => {
+    const channel = await create({ name: 'am', type: 'webhook', config: { url: `${webhook.url}/am`, format: 'alertmanager' } });
+    expect((await call('POST', `channels/${channel.id}/test`)).status).toBe(200);
+    const [got] = webhook.received.splice(0);
+    expect(got.json).toMatchObject({ version: '4', status: 'firing', truncatedAlerts: 0, alerts: [{ status: 'firing', labels: { alertname: 'vigil test', severity: 'warning' } }] });
+    expect(got.json.alerts[0].endsAt).toBe('0001-01-01T00:00:00Z');
+  });
+
+  it('slack: blocks in an attachment coloured by severity; the URL is a secret named by variable', async () => {
+    const named = await call('POST', 'channels', { name: `slack-missing-${Date.now()}`, type: 'slack', secrets: { url: { env: 'VIGIL_SECRET_NOT_SET' } } });
+    expect(named.status).toBe(400);
+    expect(named.body.error.details[0].path).toBe('secrets.url.env');
+
+    const channel = await create({ name: 'slack', type: 'slack', config: { channel: '#alerts' }, secrets: { url: { env: SLACK_URL_SECRET } } });
+    expect(channel.secrets).toEqual({ url: { env: SLACK_URL_SECRET } });
+    expect((await call('POST', `channels/${channel.id}/test`)).status).toBe(200);
+    const [got] = slack.received.splice(0);
+    expect(got.json.channel).toBe('#alerts');
+    expect(got.json.attachments[0].color).toBe('#f59e0b');
+    expect(got.json.attachments[0].blocks[0]).toMatchObject({ type: 'header' });
+    expect(JSON.stringify(got.json.attachments[0].blocks)).toContain('test notification');
+  });
+
+  it('email: STARTTLS and AUTH against a real SMTP server, HTML and text bodies, the delivery key as Message-ID', async () => {
+    const channel = await create({
+      name: 'mail',
+      type: 'email',
+      config: { host: '127.0.0.1', port: smtp.port, requireTLS: true, rejectUnauthorized: false, user: 'vigil@example.com', from: 'vigil@example.com', to: ['oncall@example.com'] },
+      secrets: { password: 'smtp-password-456' },
+    });
+    expect(channel.secrets).toEqual({ password: '[stored]' });
+    expect((await call('POST', `channels/${channel.id}/test`)).status).toBe(200);
+    expect(smtp.logins).toEqual([{ username: 'vigil@example.com', password: 'smtp-password-456' }]);
+    expect(smtp.secured).toEqual([true]);
+    const [mail] = smtp.messages;
+    expect(mail.subject).toContain('[FIRING:WARNING]');
+    expect(mail.text).toContain('Dashboard: http://localhost:3000/');
+    expect(mail.html).toContain('#f59e0b');
+    expect(mail.html).toContain('Acknowledge');
+    expect(mail.messageId).toMatch(/@vigil>$/);
+  });
+
+  it('file: JSON lines, rotated by size', async () => {
+    const path = join(dir, 'alerts.jsonl');
+    const channel = await create({ name: 'file', type: 'file', config: { path, maxBytes: 2048, maxFiles: 3 } });
+    for (let i = 0; i < 6; i++) expect((await call('POST', `channels/${channel.id}/test`)).status).toBe(200);
+    const files = readdirSync(dir).sort();
+    expect(files).toEqual(['alerts.jsonl', 'alerts.jsonl.1', 'alerts.jsonl.2']);
+    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ kind: 'alerts', status: 'firing' });
+  });
+
+  it('refuses loopback, private and metadata addresses not allowed, at connect time', async () => {
+    for (const url of ['http://169.254.169.254/latest/meta-data', 'http://10.1.2.3/hook', `http://[::1]:${new URL(webhook.url).port}/hook`, 'http://localhost6:1/hook']) {
+      const channel = await create({ name: 'ssrf', type: 'webhook', config: { url, timeoutMs: 500 } });
+      const tested = await call('POST', `channels/${channel.id}/test`);
+      expect(tested.status).toBe(502);
+      expect(tested.body.error.message).toMatch(/NOTIFY_ALLOWED_HOSTS|ENOTFOUND|EAI_AGAIN/);
+    }
+    expect(webhook.received).toHaveLength(0);
+  });
+
+  it('rejects bad channels naming the field, and changes nothing', async () => {
+    const before = (await call('GET', 'channels')).body.channels.length;
+    const cases: Array<[unknown, string]> = [
+      [{ name: 'x', type: 'pager' }, 'type'],
+      [{ name: 'x', type: 'webhook', config: {} }, 'config.url'],
+      [{ name: 'x', type: 'webhook', config: { url: 'ftp://example.com' } }, 'config.url'],
+      [{ name: 'x', type: 'file', config: { path: 'relative.log' } }, 'config.path'],
+      [{ name: 'x', type: 'email', config: { host: 'smtp', from: 'a@b.c', to: [] } }, 'config.to'],
+      [{ name: 'x', type: 'slack', secrets: {} }, 'secrets.url'],
+      [{ name: 'x', type: 'log', secret: 1 }, 'secret'],
+    ];
+    for (const [body, path] of cases) {
+      const response = await call('POST', 'channels', body);
+      expect({ status: response.status, path: response.body.error.details?.[0]?.path }).toEqual({ status: 400, path });
+    }
+    expect((await call('GET', 'channels')).body.channels).toHaveLength(before);
+  });
+});
+
+describe('channels without an encryption key', () => {
+  const stack = useStack(testEnv({ ENCRYPTION_KEY: '' }), { worker: false });
+
+  it('refuses a literal secret and says how to give it instead', async () => {
+    const response = await fetch(`${stack.api.url}/api/v1/channels`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `slack-nokey-${Date.now()}`, type: 'slack', secrets: { url: 'https://hooks.slack.com/services/T/B/X' } }),
+    });
+    expect(response.status).toBe(400);
+    const body = await response.json();
+    expect(body.error.details[0]).toEqual({ path: 'secrets.url', message: expect.stringContaining('ENCRYPTION_KEY is not set') });
+  });
+});
