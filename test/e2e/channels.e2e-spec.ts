@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
@@ -19,8 +19,14 @@ describe('notification channels over HTTP', () => {
     await Promise.all([webhook.start(), slack.start(), smtp.start()]);
     env[SLACK_URL_SECRET] = `${slack.url}/services/T000/B000/XXXX`;
   });
-  const stack = useStack(env, { worker: false });
   const made: string[] = [];
+  // Declared before the stack so it runs while the API still listens (Jest runs afterAll hooks in order).
+  afterAll(async () => {
+    for (const id of made) await call('DELETE', `channels/${id}`);
+    await Promise.all([webhook.stop(), slack.stop(), smtp.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const stack = useStack(env, { worker: false });
 
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${stack.api.url}/api/v1/${path}`, {
@@ -37,12 +43,6 @@ describe('notification channels over HTTP', () => {
     made.push(created.body.id);
     return created.body;
   };
-
-  afterAll(async () => {
-    for (const id of made) await call('DELETE', `channels/${id}`);
-    await Promise.all([webhook.stop(), slack.stop(), smtp.stop()]);
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('webhook: signed per Standard Webhooks with a secret shown once, never returned again', async () => {
     const channel = await create({ name: 'hook', type: 'webhook', config: { url: `${webhook.url}/hook`, headers: { 'x-team': 'payments' } }, secrets: { headers: { authorization: 'Bearer receiver-token-123' } } });
@@ -110,14 +110,20 @@ describe('notification channels over HTTP', () => {
     expect(mail.messageId).toMatch(/@vigil>$/);
   });
 
-  it('file: JSON lines, rotated by size', async () => {
+  it('file: JSON lines, rotated by size, keeping maxFiles files', async () => {
     const path = join(dir, 'alerts.jsonl');
-    const channel = await create({ name: 'file', type: 'file', config: { path, maxBytes: 2048, maxFiles: 3 } });
-    for (let i = 0; i < 6; i++) expect((await call('POST', `channels/${channel.id}/test`)).status).toBe(200);
-    const files = readdirSync(dir).sort();
-    expect(files).toEqual(['alerts.jsonl', 'alerts.jsonl.1', 'alerts.jsonl.2']);
-    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines[0]).toMatchObject({ kind: 'alerts', status: 'firing' });
+    const channel = await create({ name: 'file', type: 'file', config: { path, maxBytes: 1024, maxFiles: 3 } });
+    const sends = 12;
+    for (let i = 0; i < sends; i++) expect((await call('POST', `channels/${channel.id}/test`)).status).toBe(200);
+    expect(readdirSync(dir).sort()).toEqual(['alerts.jsonl', 'alerts.jsonl.1', 'alerts.jsonl.2']);
+    const read = (name: string) => readFileSync(join(dir, name), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const kept = ['alerts.jsonl.2', 'alerts.jsonl.1', 'alerts.jsonl'].flatMap(read);
+    for (const name of ['alerts.jsonl.1', 'alerts.jsonl.2']) expect(statSync(join(dir, name)).size).toBeLessThanOrEqual(1024);
+    expect(kept[0]).toMatchObject({ kind: 'alerts', status: 'firing' });
+    // The oldest lines rotated away; what is kept is the newest, in order.
+    expect(kept.length).toBeLessThan(sends);
+    const times = kept.map((l) => l.at);
+    expect([...times].sort()).toEqual(times);
   });
 
   it('refuses loopback, private and metadata addresses not allowed, at connect time', async () => {

@@ -24,6 +24,8 @@ export class VigilConfigModule {
           isGlobal: true,
           cache: true,
           ignoreEnvFile: options.env !== undefined,
+          // Nest copies validated variables into process.env; an app given its own variables must not read another's.
+          skipProcessEnv: options.env !== undefined,
           envFilePath: '.env',
           validate: (raw) => validateEnv(options.env ?? raw) as unknown as Record<string, unknown>,
         }),

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { createTransport } from 'nodemailer';
 import type { OutboundGuard } from '../outbound-guard';
 import { messageTitle } from '../message';
@@ -43,7 +44,8 @@ export class EmailSender implements ChannelSender {
       secure: config.secure ?? port === 465,
       requireTLS: config.requireTLS ?? false,
       auth: config.user ? { user: config.user, pass: password ?? '' } : undefined,
-      tls: { servername: config.host, rejectUnauthorized: config.rejectUnauthorized ?? true },
+      // SNI takes a name only (RFC 6066).
+      tls: { servername: isIP(config.host) ? undefined : config.host, rejectUnauthorized: config.rejectUnauthorized ?? true },
       connectionTimeout: this.timeoutMs,
       greetingTimeout: this.timeoutMs,
       socketTimeout: this.timeoutMs,
