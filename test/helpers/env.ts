@@ -29,6 +29,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     NOTIFY_ALLOWED_HOSTS: '127.0.0.1',
     NOTIFY_BACKOFF_BASE_MS: '50',
     NOTIFY_BACKOFF_MAX_MS: '400',
+    NOTIFY_BREAKER_RESET_MS: '300',
     ENCRYPTION_KEY: ENCRYPTION_KEY,
     ...overrides,
   };

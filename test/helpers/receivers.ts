@@ -11,13 +11,15 @@ export interface Received {
 
 /**
  * A real HTTP receiver on loopback that records what it gets. `failNext(n)`
- * answers 503 to the next n requests; `down(true)` answers 500 until told otherwise.
+ * answers 503 to the next n requests; `down(true)` answers 500 until told otherwise;
+ * `stallNext(n)` records the next n requests and never answers them.
  */
 export class HttpReceiver {
   readonly received: Received[] = [];
   /** Every request, including the ones answered with an error. */
   attempts = 0;
   private failures = 0;
+  private stalls = 0;
   private broken = false;
   private server!: Server;
   url = '';
@@ -35,6 +37,11 @@ export class HttpReceiver {
         }
         const body = Buffer.concat(chunks).toString('utf8');
         this.received.push({ headers: req.headers, body, json: JSON.parse(body) });
+        // A stalled request has been received but is never answered: the sender cannot know it arrived.
+        if (this.stalls > 0) {
+          this.stalls--;
+          return;
+        }
         res.writeHead(200).end('ok');
       });
     });
@@ -47,11 +54,17 @@ export class HttpReceiver {
     this.failures = n;
   }
 
+  /** The next n requests are recorded but never answered. */
+  stallNext(n: number): void {
+    this.stalls = n;
+  }
+
   down(broken: boolean): void {
     this.broken = broken;
   }
 
   stop(): Promise<void> {
+    this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }

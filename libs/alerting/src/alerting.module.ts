@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MonitoringModule } from '@vigil/monitoring';
+import { InstantEvaluation } from './evaluation/instant-evaluation';
 import { RuleEvaluator } from './evaluation/rule-evaluator.service';
 import { AlertsService } from './lifecycle/alerts.service';
 import { InhibitRulesService } from './lifecycle/inhibit-rules.service';
@@ -18,7 +19,7 @@ const NOTIFY = [ChannelSenders, ChannelsService, RoutesService, NotificationDisp
 
 @Module({
   imports: [TypeOrmModule.forFeature([AlertRule]), MonitoringModule],
-  providers: [RulesService, AlertsService, SilencesService, InhibitRulesService, RuleEvaluator, ...NOTIFY],
-  exports: [RulesService, AlertsService, SilencesService, InhibitRulesService, RuleEvaluator, ...NOTIFY],
+  providers: [RulesService, AlertsService, SilencesService, InhibitRulesService, RuleEvaluator, InstantEvaluation, ...NOTIFY],
+  exports: [RulesService, AlertsService, SilencesService, InhibitRulesService, RuleEvaluator, InstantEvaluation, ...NOTIFY],
 })
 export class AlertingModule {}

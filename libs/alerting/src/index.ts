@@ -6,6 +6,7 @@ export * from './rules/rule-input';
 export * from './rules/rules.service';
 export * from './evaluation/rule-samples';
 export * from './evaluation/rule-evaluator.service';
+export * from './evaluation/instant-evaluation';
 export * from './lifecycle/alert-lifecycle';
 export * from './lifecycle/alerts.service';
 export * from './alerting.module';

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { InstantEvaluation } from '@vigil/alerting';
 import { JobName } from '@vigil/common';
 import { BatchWriter, IngestKind, WriteResult } from '@vigil/monitoring';
 import { Job, UnrecoverableError } from 'bullmq';
@@ -10,6 +11,7 @@ export class IngestProcessor {
   constructor(
     private readonly writer: BatchWriter,
     private readonly metrics: IngestWriteMetrics,
+    private readonly instant: InstantEvaluation,
   ) {}
 
   process(job: Job): Promise<WriteResult> {
@@ -29,6 +31,7 @@ export class IngestProcessor {
     const result = await this.metrics.timeWrite(kind, () => this.writer.write(kind, job.data));
     // A redelivered batch was written (and counted) before; its age says nothing about the lag now.
     if (!result.duplicate) this.metrics.recordWritten(kind, result.written, job.data.receivedAt);
+    await this.instant.afterWrite();
     return result;
   }
 }

@@ -7,10 +7,16 @@ import { AlertRule, RuleKind } from '../rules/alert-rule.entity';
 import { RuleSampler, WatchedIdentity } from './rule-samples';
 import { evaluateThreshold, IdentityState, ThresholdPolicy, Transition } from './threshold';
 
-/** Threshold and error-count rules every minute; trend rules on the hourly trend tick. */
+/**
+ * Threshold and error-count rules every minute; trend rules on the hourly
+ * trend tick; `instant` re-evaluates the `forEvaluations: 0` rules within
+ * INSTANT_EVALUATION_MS of data arriving (they are in the minute tick too,
+ * which resolves them when data stops).
+ */
 export const EVALUATION_GROUPS = {
   thresholds: ['threshold', 'error_count'],
   trends: ['regression', 'seasonal', 'forecast'],
+  instant: ['threshold', 'error_count'],
 } as const satisfies Record<string, readonly RuleKind[]>;
 export type EvaluationGroup = keyof typeof EVALUATION_GROUPS;
 
@@ -61,7 +67,7 @@ export class RuleEvaluator {
   async evaluateTick(tick: string, group: EvaluationGroup = 'thresholds'): Promise<TickResult> {
     const at = new Date(tick);
     const result: TickResult = { tick: at.toISOString(), group, evaluatedNow: false, evaluated: 0, skipped: 0, changes: [], notified: [] };
-    const rules = await loadRules(this.db, EVALUATION_GROUPS[group]);
+    const rules = await loadRules(this.db, EVALUATION_GROUPS[group], group === 'instant');
     const sampler = new RuleSampler(this.metrics, at.getTime());
     const watched: Array<{ rule: AlertRule; watch: WatchedIdentity }> = [];
     for (const rule of rules) for (const watch of await sampler.identities(rule)) watched.push({ rule, watch });
@@ -122,13 +128,13 @@ export class RuleEvaluator {
  * Enabled rules of some kinds, as plain rows: with 10k rules, TypeORM's entity
  * building alone took ~200 ms of a tick.
  */
-function loadRules(db: DataSource, kinds: readonly RuleKind[]): Promise<AlertRule[]> {
+function loadRules(db: DataSource, kinds: readonly RuleKind[], instantOnly: boolean): Promise<AlertRule[]> {
   return db.query(
     `SELECT id, name, kind, enabled, project_id AS "projectId", service, route, group_by_endpoint AS "groupByEndpoint", metric,
        window_seconds AS "windowSeconds", direction, warning, critical, recovery, for_evaluations AS "forEvaluations",
        keep_firing_for_seconds AS "keepFiringForSeconds", min_samples AS "minSamples", no_data AS "noData", params, labels
-     FROM alert_rules WHERE enabled AND kind = ANY($1)`,
-    [kinds],
+     FROM alert_rules WHERE enabled AND kind = ANY($1) AND ($2 = false OR for_evaluations = 0)`,
+    [kinds, instantOnly],
   );
 }
 

@@ -70,7 +70,11 @@ export class AlertsService {
   /** Resolved by hand: the identity starts over, so a new breach opens a new alert. */
   async resolve(id: string, actor: string, comment?: string) {
     return this.db.transaction(async (tx) => {
-      const [alert] = await tx.query(`SELECT state, severity, rule_id, identity, labels, summary FROM performance_alerts WHERE id = $1 FOR UPDATE`, [id]);
+      const [alert] = await tx.query(
+        `SELECT a.state, a.severity, a.rule_id, a.identity, a.labels, a.summary, a.value, a.threshold, a.started_at, r.name AS rule
+         FROM performance_alerts a LEFT JOIN alert_rules r ON r.id = a.rule_id WHERE a.id = $1 FOR UPDATE OF a`,
+        [id],
+      );
       if (!alert) throw new NotFoundError(`alert ${id} not found`);
       if (alert.state === 'resolved') throw new ConflictError('the alert is already resolved');
       await tx.query(`UPDATE performance_alerts SET state = 'resolved', resolved_at = now(), resolved_by = $2 WHERE id = $1`, [id, actor]);
@@ -81,7 +85,11 @@ export class AlertsService {
       await tx.query(`UPDATE alert_states SET phase = 'inactive', severity = NULL, breaches = 0 WHERE rule_id = $1 AND identity = $2`, [alert.rule_id, alert.identity]);
       await tx.query(
         `INSERT INTO notifications (alert_id, event_id, type, severity, payload) VALUES ($1, $2, 'resolved', $3, $4)`,
-        [id, event.id, alert.severity, { alertId: id, type: 'resolved', severity: alert.severity, summary: alert.summary, labels: alert.labels, resolvedBy: actor }],
+        // The same payload as an evaluated resolve, so routing groups it with the alert's other notices.
+        [id, event.id, alert.severity, {
+          alertId: id, rule: alert.rule, type: 'resolved', severity: alert.severity, summary: alert.summary, labels: alert.labels,
+          value: alert.value, threshold: alert.threshold, startedAt: alert.started_at, resolvedBy: actor,
+        }],
       );
       return this.getIn(tx, id);
     });

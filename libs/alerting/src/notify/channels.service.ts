@@ -116,7 +116,7 @@ export class ChannelsService {
       if (current.type === 'slack' && !secrets.url) throw new ValidationError([{ path: 'secrets.url', message: 'is required' }]);
     }
     try {
-      const [row] = await this.db.query(
+      const [[row]] = await this.db.query(
         `UPDATE channels SET name = $2, config = $3, secrets = $4, rate_limit_per_minute = $5, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
         [id, input.name ?? current.name, config, secrets, input.rateLimitPerMinute ?? current.rateLimitPerMinute],
       );

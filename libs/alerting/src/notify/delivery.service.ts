@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { BreakerOpenError } from '@vigil/breakers';
 import { UnrecoverableError } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { ChannelSenders } from './channel-senders';
@@ -58,13 +59,17 @@ export class DeliveryService {
     try {
       await this.senders.send(d.channel, { deliveryId: d.id, key: d.key, message: d.message });
     } catch (error) {
+      // The receiver failed others just now: wait for the breaker's probe instead of spending an attempt.
+      if (error instanceof BreakerOpenError) throw new DeliveryDeferred(Date.now() + error.retryAfterMs, error.message);
       const last = attempt.attemptsMade + 1 >= attempt.attempts || error instanceof ForbiddenDestinationError;
       await this.failed(d, error as Error, last);
       throw error instanceof ForbiddenDestinationError ? new UnrecoverableError(error.message) : error;
     }
     await this.db.transaction(async (tx) => {
       await tx.query(`UPDATE deliveries SET state = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1 AND state = 'pending'`, [d.id]);
-      // A notice is sent once every delivery carrying it is sent and it waits in no group.
+      // A notice is sent once every delivery carrying it is sent and it waits in no group. Deliveries of
+      // one notice finishing at once take its row lock first, so the last one sees the others' marks.
+      await tx.query(`SELECT id FROM notifications WHERE id = ANY($1) ORDER BY id FOR UPDATE`, [d.notificationIds]);
       await tx.query(
         `UPDATE notifications n SET state = 'sent' WHERE n.id = ANY($1) AND n.state = 'routed'
            AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.notification_ids @> ARRAY[n.id] AND o.state <> 'sent')
@@ -111,7 +116,7 @@ export class DeliveryService {
     }
     this.logger.warn({ delivery: d.id, channel: d.channel.name, err: error.message }, 'delivery dead-lettered');
     const fallback = await this.db.transaction(async (tx) => {
-      const [dead] = await tx.query(
+      const [[dead]] = await tx.query(
         `UPDATE deliveries SET state = 'dead', dead_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1 AND state = 'pending' RETURNING attempts`,
         [d.id, error.message],
       );

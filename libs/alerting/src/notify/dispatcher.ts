@@ -120,7 +120,8 @@ export class NotificationDispatcher {
       let message: NotificationMessage;
       let ids: string[] = [];
       if (group.flushDue) {
-        const members: Array<{ id: string; payload: NoticePayload }> = await tx.query(
+        // TypeORM answers UPDATE and DELETE with [rows, affected].
+        const [members]: [Array<{ id: string; payload: NoticePayload }>] = await tx.query(
           `DELETE FROM notification_group_members m USING notifications n
            WHERE m.route_id = $1 AND m.group_key = $2 AND n.id = m.notification_id RETURNING n.id, n.payload`,
           [routeId, groupKey],
@@ -133,7 +134,7 @@ export class NotificationDispatcher {
         message = buildMessage('repeat', route, { key: groupKey, labels: group.labels }, firing, this.dashboard);
       }
       const firing = message.alerts.some((a) => a.status === 'firing');
-      const [updated] = await tx.query(
+      const [[updated]] = await tx.query(
         `UPDATE notification_groups SET flush_at = NULL, last_flushed_at = now(),
            repeat_at = CASE WHEN $3 AND $4 > 0 THEN now() + make_interval(secs => $4) END
          WHERE route_id = $1 AND group_key = $2 RETURNING extract(epoch FROM repeat_at) * 1000 AS "repeatAt"`,

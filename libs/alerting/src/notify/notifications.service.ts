@@ -68,7 +68,7 @@ export class NotificationsService {
  */
 export async function reviveDeadDeliveries(db: DataSource, match: string, params: unknown[]): Promise<string[]> {
   return db.transaction(async (tx) => {
-    const revived: Array<{ id: string; notification_ids: string[] }> = await tx.query(
+    const [revived]: [Array<{ id: string; notification_ids: string[] }>] = await tx.query(
       `UPDATE deliveries SET state = 'pending', attempts = 0, dead_at = NULL, job_id = NULL WHERE state = 'dead' AND ${match} RETURNING id, notification_ids`,
       params,
     );

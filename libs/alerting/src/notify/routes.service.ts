@@ -96,8 +96,8 @@ export class RoutesService {
       const [row] = await this.db.query(
         `INSERT INTO notification_routes (name, position, enabled, matchers, channel_ids, group_by, group_wait_seconds, group_interval_seconds,
            repeat_interval_seconds, send_resolved, fallback_channel_id, escalate_after_seconds, escalation_channel_ids, continue)
-         VALUES ($1, coalesce($2, 100), coalesce($3, true), $4, $5, coalesce($6, '{rule}'), coalesce($7, 0), coalesce($8, 60), coalesce($9, 14400),
-           coalesce($10, true), $11, $12, coalesce($13, '{}'), coalesce($14, false)) RETURNING ${COLUMNS}`,
+         VALUES ($1, coalesce($2, 100), coalesce($3, true), $4, $5::uuid[], coalesce($6::text[], '{rule}'), coalesce($7, 0), coalesce($8, 60), coalesce($9, 14400),
+           coalesce($10, true), $11, $12, coalesce($13::uuid[], '{}'), coalesce($14, false)) RETURNING ${COLUMNS}`,
         [
           input.name, input.position ?? null, input.enabled ?? null, JSON.stringify(input.matchers ?? []), input.channelIds, input.groupBy ?? null,
           input.groupWaitSeconds ?? null, input.groupIntervalSeconds ?? null, input.repeatIntervalSeconds ?? null, input.sendResolved ?? null,
@@ -115,7 +115,7 @@ export class RoutesService {
     const merged = { ...(await this.get(id)), ...input };
     await this.check(merged);
     try {
-      const [row] = await this.db.query(
+      const [[row]] = await this.db.query(
         `UPDATE notification_routes SET name = $2, position = $3, enabled = $4, matchers = $5, channel_ids = $6, group_by = $7, group_wait_seconds = $8,
            group_interval_seconds = $9, repeat_interval_seconds = $10, send_resolved = $11, fallback_channel_id = $12, escalate_after_seconds = $13,
            escalation_channel_ids = $14, continue = $15, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,

@@ -45,7 +45,8 @@ const schema = {
     warning: nullableNumber,
     critical: nullableNumber,
     recovery: nullableNumber,
-    forEvaluations: { type: 'integer', minimum: 1, maximum: 1440 },
+    // 0: fire on the first breach, evaluated as data arrives rather than on the minute tick.
+    forEvaluations: { type: 'integer', minimum: 0, maximum: 1440 },
     keepFiringForSeconds: { type: 'integer', minimum: 0, maximum: 7 * 86400 },
     minSamples: { type: 'integer', minimum: 0 },
     noData: { type: 'string', enum: ['ok', 'alert', 'keep'] },

@@ -1,0 +1,225 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import { JobName, JobsService, QueueName } from '@vigil/common';
+import { Queue } from 'bullmq';
+import { Webhook } from 'standardwebhooks';
+import { createProjectKey, exited, ingest, requestEvents, spawnWorker, Stack, useStack } from '../helpers/apps';
+import { eventually } from '../helpers/db';
+import { ADMIN_TOKEN, testEnv } from '../helpers/env';
+import { HttpReceiver, Received } from '../helpers/receivers';
+
+/** The management API of one stack, as a client sees it. */
+function api(stack: Stack) {
+  return async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${stack.api.url}/api/v1/${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null };
+  };
+}
+
+/** Slow requests for a service, now: with a `forEvaluations: 0` rule the worker evaluates them as they are written. */
+async function breach(stack: Stack, key: string, service: string, durationMs: number, routes = 1) {
+  const events = Array.from({ length: routes }, (_, r) =>
+    requestEvents(20, service, { timestamp: Date.now() - 1000, durationMs, status: 200, route: `/r${r}` }),
+  ).flat();
+  expect((await ingest(stack.api.url, 'requests', key, { events })).status).toBe(202);
+}
+
+const alertsFrom = (received: Received[]) => received.flatMap((r) => r.json.alerts ?? []);
+
+describe('notifications from ingested traffic', () => {
+  const hook = new HttpReceiver();
+  const fallback = new HttpReceiver();
+  const pager = new HttpReceiver();
+  beforeAll(() => Promise.all([hook.start(), fallback.start(), pager.start()]));
+  afterAll(() => Promise.all([hook.stop(), fallback.stop(), pager.stop()]));
+  const stack = useStack(testEnv({ NOTIFY_ATTEMPTS: '5', NOTIFY_BACKOFF_BASE_MS: '50', NOTIFY_BACKOFF_MAX_MS: '300' }));
+  const call = api(stack);
+  const service = `notify-${Date.now()}`;
+  let key: string;
+  let secret: string;
+  let routeId: string;
+
+  /** The sweep as the 10-second cron enqueues it: escalations, due groups, orphaned deliveries. */
+  const sweep = async () => {
+    const jobId = `sweep-test-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
+    await stack.worker!.app.get(JobsService).add(JobName.SweepNotifications, {}, jobId);
+    const queue = stack.worker!.app.get<Queue>(getQueueToken(QueueName.Notify));
+    await eventually(async () => (await queue.getJobState(jobId)) === 'completed', `sweep ${jobId}`);
+  };
+  const alertOf = async (svc: string) => (await call('GET', `alerts?state=active&service=${svc}`)).body.items[0];
+  /** A p95 rule on one service that fires on the first breach (`forEvaluations: 0`). */
+  const instantRule = async (svc: string, extra: Record<string, unknown> = {}) => {
+    const rule = await call('POST', 'rules', { name: `p95-${svc}`, kind: 'threshold', metric: 'p95', service: svc, windowSeconds: 60, warning: 2000, critical: 5000, forEvaluations: 0, minSamples: 10, ...extra });
+    expect(rule.status).toBe(201);
+  };
+  const channel = async (name: string, url: string) => {
+    const made = await call('POST', 'channels', { name: `${name}-${service}`, type: 'webhook', config: { url } });
+    expect(made.status).toBe(201);
+    return made.body;
+  };
+
+  beforeAll(async () => {
+    ({ key } = await createProjectKey(stack.api.url));
+    const main = await channel('hook', `${hook.url}/alerts`);
+    secret = main.signingSecret;
+    const told = await channel('fallback', `${fallback.url}/failed`);
+    const escalation = await channel('pager', `${pager.url}/page`);
+    const route = await call('POST', 'routes', {
+      name: `route-${service}`,
+      position: 10,
+      matchers: [{ name: 'service', op: '=~', value: `${service}.*` }],
+      channelIds: [main.id],
+      groupBy: ['rule', 'service'],
+      groupWaitSeconds: 0,
+      groupIntervalSeconds: 0,
+      repeatIntervalSeconds: 0,
+      sendResolved: true,
+      fallbackChannelId: told.id,
+      escalateAfterSeconds: 60,
+      escalationChannelIds: [escalation.id],
+    });
+    expect(route.status).toBe(201);
+    routeId = route.body.id;
+    await instantRule(service);
+  });
+
+  it('a breach becomes a signed webhook message within the instant evaluation, with no evaluation asked for', async () => {
+    await breach(stack, key, service, 6000);
+    await eventually(async () => hook.received.length > 0, 'the webhook message', 30_000);
+    const [got] = hook.received;
+    const message = new Webhook(secret).verify(got.body, got.headers as Record<string, string>) as Record<string, any>;
+    expect(message).toMatchObject({ kind: 'alerts', status: 'firing', severity: 'critical', groupLabels: { service } });
+    expect(message.alerts).toHaveLength(1);
+    expect(message.alerts[0]).toMatchObject({ status: 'firing', severity: 'critical', labels: { service }, threshold: 5000 });
+    expect(got.headers['webhook-id']).toMatch(/^msg_/);
+  });
+
+  it('acknowledging stops the escalation; resolving sends the resolved notice', async () => {
+    const alert = await alertOf(service);
+    // Make the alert look 2 minutes old, past the route's 60 s escalation delay.
+    await stack.pool.query(`UPDATE performance_alerts SET started_at = now() - interval '2 minutes' WHERE id = $1`, [alert.id]);
+    await sweep();
+    await eventually(async () => pager.received.length === 1, 'the escalation page');
+    expect(pager.received[0].json).toMatchObject({ kind: 'escalation', escalation: 1, alerts: [{ alertId: alert.id }] });
+
+    expect((await call('POST', `alerts/${alert.id}/ack`, { by: 'ann' })).status).toBe(200);
+    await stack.pool.query(`UPDATE performance_alerts SET escalated_at = now() - interval '2 minutes' WHERE id = $1`, [alert.id]);
+    await sweep();
+    const { rows } = await stack.pool.query(`SELECT count(*)::int AS n FROM deliveries WHERE kind = 'escalation' AND message->'alerts'->0->>'alertId' = $1`, [alert.id]);
+    expect(rows[0].n).toBe(1);
+
+    expect((await call('POST', `alerts/${alert.id}/resolve`, { by: 'ann' })).status).toBe(200);
+    await eventually(async () => alertsFrom(hook.received).some((a) => a.alertId === alert.id && a.status === 'resolved'), 'the resolved notice');
+    const statuses = alertsFrom(hook.received).filter((a) => a.alertId === alert.id).map((a) => a.status);
+    expect(statuses).toEqual(['firing', 'resolved']);
+  });
+
+  it('a receiver down for a while: every message arrives once, in order within its group', async () => {
+    const svc = `${service}-flaky`;
+    await instantRule(svc);
+    hook.received.length = 0;
+    hook.failNext(3);
+    await breach(stack, key, svc, 6000);
+    await eventually(async () => !!(await alertOf(svc)), 'the alert');
+    const alert = await alertOf(svc);
+    // The resolved notice queues behind the firing one, which is still being retried.
+    expect((await call('POST', `alerts/${alert.id}/resolve`, {})).status).toBe(200);
+    await eventually(async () => alertsFrom(hook.received).filter((a) => a.alertId === alert.id).length >= 2, 'both messages', 30_000);
+    await sweep();
+    const mine = alertsFrom(hook.received).filter((a) => a.alertId === alert.id);
+    expect(mine.map((a) => a.status)).toEqual(['firing', 'resolved']);
+    const ids = hook.received.map((r) => r.headers['webhook-id']);
+    expect(new Set(ids).size).toBe(ids.length);
+    const { rows } = await stack.pool.query(
+      `SELECT d.state, d.attempts FROM deliveries d JOIN notifications n ON d.notification_ids @> ARRAY[n.id] WHERE n.alert_id = $1 AND d.route_id = $2 ORDER BY d.id`,
+      [alert.id, routeId],
+    );
+    expect(rows.map((r: { state: string }) => r.state)).toEqual(['sent', 'sent']);
+    // The firing message was tried until the receiver came back; the resolved one waited its turn and went at once.
+    expect(rows[0].attempts).toBeGreaterThan(1);
+    expect(rows[1].attempts).toBe(1);
+  });
+
+  it('a receiver down for good: dead letter, the fallback told, re-driven once it is back', async () => {
+    const svc = `${service}-down`;
+    await instantRule(svc);
+    hook.down(true);
+    await breach(stack, key, svc, 6000);
+    const told = () => fallback.received.filter((r) => r.json.alerts[0]?.labels.service === svc);
+    await eventually(async () => told().length > 0, 'the fallback message', 30_000);
+    expect(told()).toHaveLength(1);
+    expect(told()[0].json).toMatchObject({ kind: 'fallback', failure: { channel: `hook-${service}`, attempts: 5 }, alerts: [{ labels: { service: svc } }] });
+
+    const dead = await call('GET', 'notifications?state=dead');
+    const notice = dead.body.items.find((n: { summary: string }) => n.summary.includes(svc));
+    expect(notice.deliveries).toEqual(expect.arrayContaining([expect.objectContaining({ state: 'dead', attempts: 5, channel: `hook-${service}` })]));
+
+    hook.down(false);
+    const before = hook.received.length;
+    const retried = await call('POST', `notifications/${notice.id}/retry`);
+    expect(retried.status).toBe(202);
+    await eventually(async () => hook.received.length > before, 'the re-driven delivery');
+    expect(alertsFrom(hook.received.slice(before))).toEqual([expect.objectContaining({ labels: expect.objectContaining({ service: svc }) })]);
+    await eventually(async () => (await call('GET', 'notifications?state=sent')).body.items.some((n: { id: string }) => n.id === notice.id), 'the notice sent');
+    expect((await call('POST', `notifications/${notice.id}/retry`)).status).toBe(409);
+  });
+
+  it('a storm of alerts in one group is one message, not hundreds', async () => {
+    const svc = `${service}-storm`;
+    await instantRule(svc, { groupByEndpoint: true });
+    const before = hook.received.length;
+    await breach(stack, key, svc, 3000, 300);
+    await eventually(async () => hook.received.slice(before).some((r) => r.json.groupLabels?.service === svc), 'the storm message', 30_000);
+    await eventually(async () => (await stack.pool.query(`SELECT count(*)::int AS n FROM notifications WHERE payload->'labels'->>'service' = $1 AND state = 'routed'`, [svc])).rows[0].n === 0, 'all routed notices sent');
+    const storm = hook.received.slice(before).filter((r) => r.json.groupLabels?.service === svc);
+    const listed = storm.reduce((n, r) => n + r.json.alerts.length + r.json.truncatedAlerts, 0);
+    expect(listed).toBe(300);
+    expect(storm.length).toBeLessThanOrEqual(3);
+    expect(storm[0].json.alerts.length).toBeLessThanOrEqual(50);
+  });
+});
+
+describe('a worker killed mid-delivery', () => {
+  const hook = new HttpReceiver();
+  beforeAll(() => hook.start());
+  afterAll(() => hook.stop());
+  // No worker in this process: the ones that deliver are real processes, killed for real.
+  const env = testEnv({ NOTIFY_TIMEOUT_MS: '30000' });
+  const stack = useStack(env, { worker: false });
+  const call = api(stack);
+  const service = `killed-${Date.now()}`;
+
+  it('loses nothing; the retry repeats the message with the same webhook-id, as the README says', async () => {
+    const made = await call('POST', 'channels', { name: `hook-${service}`, type: 'webhook', config: { url: `${hook.url}/alerts` } });
+    expect((await call('POST', 'routes', { name: `route-${service}`, position: 10, matchers: [{ name: 'service', op: '=', value: service }], channelIds: [made.body.id] })).status).toBe(201);
+    expect((await call('POST', 'rules', { name: `p95-${service}`, kind: 'threshold', metric: 'p95', service, windowSeconds: 60, warning: 2000, forEvaluations: 0, minSamples: 10 })).status).toBe(201);
+    const { key } = await createProjectKey(stack.api.url);
+
+    hook.stallNext(1);
+    const first = spawnWorker(env);
+    await breach(stack, key, service, 3000);
+    await eventually(async () => hook.received.length === 1, 'the stalled delivery', 30_000);
+    first.kill('SIGKILL');
+    await exited(first);
+
+    const second = spawnWorker(env);
+    try {
+      await eventually(
+        async () => (await stack.pool.query(`SELECT state FROM deliveries WHERE channel_id = $1`, [made.body.id])).rows[0]?.state === 'sent',
+        'the delivery sent by the second worker',
+        30_000,
+      );
+    } finally {
+      second.kill('SIGTERM');
+      await exited(second);
+    }
+    expect(hook.received).toHaveLength(2);
+    const [a, b] = hook.received;
+    expect(b.headers['webhook-id']).toBe(a.headers['webhook-id']);
+    expect(b.body).toBe(a.body);
+  });
+});
