@@ -2,7 +2,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { JobName, JobsService, QueueName } from '@vigil/common';
 import { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
-import { createProjectKey, exited, ingest, requestEvents, spawnWorker, Stack, useStack } from '../helpers/apps';
+import { createProjectKey, exited, ingest, requestEvents, runCli, spawnWorker, Stack, useStack } from '../helpers/apps';
 import { eventually } from '../helpers/db';
 import { ADMIN_TOKEN, testEnv } from '../helpers/env';
 import { HttpReceiver, Received } from '../helpers/receivers';
@@ -36,7 +36,8 @@ describe('notifications from ingested traffic', () => {
   const pager = new HttpReceiver();
   beforeAll(() => Promise.all([hook.start(), fallback.start(), pager.start()]));
   afterAll(() => Promise.all([hook.stop(), fallback.stop(), pager.stop()]));
-  const stack = useStack(testEnv({ NOTIFY_ATTEMPTS: '5', NOTIFY_BACKOFF_BASE_MS: '50', NOTIFY_BACKOFF_MAX_MS: '300' }));
+  const env = testEnv({ NOTIFY_ATTEMPTS: '5', NOTIFY_BACKOFF_BASE_MS: '50', NOTIFY_BACKOFF_MAX_MS: '300' });
+  const stack = useStack(env);
   const call = api(stack);
   const service = `notify-${Date.now()}`;
   let key: string;
@@ -46,7 +47,7 @@ describe('notifications from ingested traffic', () => {
   /** The sweep as the 10-second cron enqueues it: escalations, due groups, orphaned deliveries. */
   const sweep = async () => {
     const jobId = `sweep-test-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
-    await stack.worker!.app.get(JobsService).add(JobName.SweepNotifications, {}, jobId);
+    await stack.worker!.app.get(JobsService).add(JobName.SweepNotifications, { tick: new Date().toISOString() }, jobId);
     const queue = stack.worker!.app.get<Queue>(getQueueToken(QueueName.Notify));
     await eventually(async () => (await queue.getJobState(jobId)) === 'completed', `sweep ${jobId}`);
   };
@@ -166,6 +167,28 @@ describe('notifications from ingested traffic', () => {
     expect(alertsFrom(hook.received.slice(before))).toEqual([expect.objectContaining({ labels: expect.objectContaining({ service: svc }) })]);
     await eventually(async () => (await call('GET', 'notifications?state=sent')).body.items.some((n: { id: string }) => n.id === notice.id), 'the notice sent');
     expect((await call('POST', `notifications/${notice.id}/retry`)).status).toBe(409);
+  });
+
+  it('`vigil send-alerts --retry-dead` re-drives every dead letter through the worker', async () => {
+    const svc = `${service}-cli`;
+    await instantRule(svc);
+    hook.down(true);
+    await breach(stack, key, svc, 6000);
+    const deadOf = async () =>
+      (await stack.pool.query(`SELECT d.id FROM deliveries d JOIN notifications n ON d.notification_ids @> ARRAY[n.id] WHERE d.state = 'dead' AND n.payload->'labels'->>'service' = $1`, [svc])).rows;
+    await eventually(async () => (await deadOf()).length === 1, 'the dead letter', 30_000);
+    const [dead] = await deadOf();
+    hook.down(false);
+    const before = hook.received.length;
+
+    const run = await runCli(env, ['send-alerts', '--retry-dead', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout);
+    expect(out.revived).toContain(String(dead.id));
+    expect(out.requeued).toBeGreaterThanOrEqual(1);
+    await eventually(async () => alertsFrom(hook.received.slice(before)).some((a) => a.labels.service === svc), 'the re-driven message');
+    expect((await runCli(env, ['send-alerts', '--timeout', 'soon'])).stderr).toContain('--timeout must be a number of seconds');
   });
 
   it('a storm of alerts in one group is one message, not hundreds', async () => {

@@ -33,7 +33,7 @@ export function registerNotifyCommands(program: Command, context: () => CliConte
       const result = await runInWorker<JobName.SweepNotifications, SweepResult>(
         ctx.env,
         JobName.SweepNotifications,
-        { tick },
+        { tick, redrive: revived },
         `notify-sweep-cli-${randomBytes(4).toString('hex')}`,
         options.timeout,
         'the notification sweep',

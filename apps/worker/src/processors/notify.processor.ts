@@ -27,7 +27,7 @@ export class NotifyProcessor {
           throw new DelayedError(error.message);
         }
       case JobName.SweepNotifications:
-        return this.dispatcher.sweep();
+        return this.dispatcher.sweep(job.data.redrive ?? []);
       default:
         throw new UnrecoverableError(`unknown notify job ${job.name}`);
     }

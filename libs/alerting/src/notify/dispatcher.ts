@@ -228,15 +228,17 @@ export class NotificationDispatcher {
    * The safety net behind every delayed job (Redis may lose them): routes
    * what is pending, flushes groups that are due, re-enqueues pending
    * deliveries whose job is gone, escalates, and forgets idle groups.
+   * `redrive`: deliveries just put back from the dead (the CLI), enqueued at once.
    */
-  async sweep(): Promise<{ routed: number; flushed: number; requeued: number; escalated: number }> {
+  async sweep(redrive: string[] = []): Promise<{ routed: number; flushed: number; requeued: number; escalated: number }> {
+    await this.enqueue(redrive.map((id) => ({ id })), `-r${Date.now()}`);
     const routed = await this.routePending();
     const dueGroups: Array<{ routeId: string; groupKey: string }> = await this.db.query(
       `SELECT route_id AS "routeId", group_key AS "groupKey" FROM notification_groups WHERE least(flush_at, repeat_at) <= now() LIMIT 1000`,
     );
     let flushed = 0;
     for (const g of dueGroups) if ((await this.flushGroup(g.routeId, g.groupKey)).length) flushed++;
-    const requeued = await this.requeueOrphans();
+    const requeued = redrive.length + (await this.requeueOrphans());
     const escalated = await this.escalate();
     await this.db.query(
       `DELETE FROM notification_groups g WHERE flush_at IS NULL AND repeat_at IS NULL AND last_flushed_at < now() - interval '1 day'

@@ -93,6 +93,6 @@ export type JobPayload = {
   /** Sends a group's waiting members (or its repeat) as one message per channel. */
   [JobName.FlushGroup]: { routeId: string; groupKey: string };
   [JobName.Deliver]: { deliveryId: string };
-  /** The safety net: whatever a lost job left behind (routing, flushes, deliveries, escalations). */
-  [JobName.SweepNotifications]: { tick: string };
+  /** The safety net: whatever a lost job left behind (routing, flushes, deliveries, escalations); `redrive`: dead deliveries the CLI just put back. */
+  [JobName.SweepNotifications]: { tick: string; redrive?: string[] };
 };
