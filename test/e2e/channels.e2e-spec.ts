@@ -136,6 +136,40 @@ describe('notification channels over HTTP', () => {
     expect(webhook.received).toHaveLength(0);
   });
 
+  it('changes a channel and a route, and rejects routes naming what does not exist', async () => {
+    const channel = await create({ name: 'edit', type: 'webhook', config: { url: `${webhook.url}/old` } });
+    const patched = await call('PATCH', `channels/${channel.id}`, { config: { url: `${webhook.url}/new` }, rateLimitPerMinute: 5 });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ id: channel.id, config: { url: `${webhook.url}/new` }, rateLimitPerMinute: 5, secrets: { signingSecret: '[stored]' } });
+    expect((await call('POST', `channels/${channel.id}/test`)).status).toBe(200);
+    const [got] = webhook.received.splice(0);
+    // The signing secret survives an edit that does not mention it.
+    expect(new Webhook(channel.signingSecret).verify(got.body, got.headers as Record<string, string>)).toMatchObject({ kind: 'alerts' });
+    expect((await call('PATCH', `channels/${channel.id}`, { config: { url: 'not a url' } })).body.error.details[0].path).toBe('config.url');
+
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const bad: Array<[unknown, string]> = [
+      [{ name: 'r', channelIds: [unknown] }, 'channelIds[0]'],
+      [{ name: 'r', channelIds: [] }, 'channelIds'],
+      [{ name: 'r', channelIds: [channel.id], escalateAfterSeconds: 300 }, 'escalationChannelIds'],
+      [{ name: 'r', channelIds: [channel.id], matchers: [{ name: 'severity', op: '==', value: 'critical' }] }, 'matchers[0].op'],
+    ];
+    for (const [body, path] of bad) {
+      const response = await call('POST', 'routes', body);
+      expect({ status: response.status, path: response.body.error.details?.[0]?.path }).toEqual({ status: 400, path });
+    }
+    const route = await call('POST', 'routes', { name: `critical-${Date.now()}`, matchers: [{ name: 'severity', op: '=', value: 'critical' }], channelIds: [channel.id] });
+    expect(route.status).toBe(201);
+    expect(route.body).toMatchObject({ groupBy: ['rule'], groupWaitSeconds: 0, groupIntervalSeconds: 60, repeatIntervalSeconds: 14400, sendResolved: true, continue: false });
+    const changed = await call('PATCH', `routes/${route.body.id}`, { groupBy: ['service'], groupWaitSeconds: 30 });
+    expect(changed.body).toMatchObject({ id: route.body.id, groupBy: ['service'], groupWaitSeconds: 30 });
+    expect((await call('GET', `routes/${route.body.id}`)).body.groupBy).toEqual(['service']);
+    // A channel a route sends to cannot be deleted from under it.
+    expect((await call('DELETE', `channels/${channel.id}`)).status).toBe(409);
+    expect((await call('DELETE', `routes/${route.body.id}`)).status).toBe(204);
+    expect((await call('GET', `routes/${route.body.id}`)).status).toBe(404);
+  });
+
   it('rejects bad channels naming the field, and changes nothing', async () => {
     const before = (await call('GET', 'channels')).body.channels.length;
     const cases: Array<[unknown, string]> = [
