@@ -203,3 +203,37 @@ describe('channels without an encryption key', () => {
     expect(body.error.details[0]).toEqual({ path: 'secrets.url', message: expect.stringContaining('ENCRYPTION_KEY is not set') });
   });
 });
+
+describe("channels from the seeds' environment variables", () => {
+  const slack = new HttpReceiver();
+  const env = testEnv({ SMTP_SERVER: 'smtp.example.com', SMTP_PORT: '2525', ALERT_EMAIL_FROM: 'vigil@example.com', ALERT_EMAIL_PASSWORD: 'env-smtp-pass-789', ALERT_EMAIL_TO: 'a@example.com, b@example.com', SLACK_ALERT_CHANNEL: '#ops' });
+  beforeAll(async () => {
+    await slack.start();
+    env.SLACK_WEBHOOK_URL = `${slack.url}/services/T1/B1/ENV`;
+  });
+  // The worker applies them at boot; removed at once after, since routes are shared by every test file.
+  const stack = useStack(env);
+  afterAll(() => slack.stop());
+
+  it('makes email and Slack channels and routes that name the variables, never copy them', async () => {
+    const { rows: channels } = await stack.pool.query(`SELECT id, name, type, config, secrets FROM channels WHERE name IN ('email (env)', 'slack (env)') ORDER BY name`);
+    const { rows: routes } = await stack.pool.query(`SELECT name, matchers, channel_ids AS "channelIds", continue FROM notification_routes WHERE name LIKE '% (env)' ORDER BY name`);
+    try {
+      expect(channels.map((c) => [c.name, c.type])).toEqual([['email (env)', 'email'], ['slack (env)', 'slack']]);
+      const [email, slackChannel] = channels;
+      expect(email.config).toEqual({ host: 'smtp.example.com', port: 2525, from: 'vigil@example.com', to: ['a@example.com', 'b@example.com'], user: 'vigil@example.com' });
+      expect(email.secrets).toEqual({ password: { env: 'ALERT_EMAIL_PASSWORD' } });
+      expect(slackChannel.secrets).toEqual({ url: { env: 'SLACK_WEBHOOK_URL' } });
+      expect(routes).toEqual([
+        { name: 'critical (env)', matchers: [{ name: 'severity', op: '=', value: 'critical' }], channelIds: [email.id, slackChannel.id], continue: true },
+        { name: 'warning (env)', matchers: [{ name: 'severity', op: '=', value: 'warning' }], channelIds: [slackChannel.id], continue: true },
+      ]);
+      const tested = await fetch(`${stack.api.url}/api/v1/channels/${slackChannel.id}/test`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(tested.status).toBe(200);
+      expect(slack.received[0].json.channel).toBe('#ops');
+    } finally {
+      await stack.pool.query(`DELETE FROM notification_routes WHERE name LIKE '% (env)'`);
+      await stack.pool.query(`DELETE FROM channels WHERE name IN ('email (env)', 'slack (env)')`);
+    }
+  });
+});

@@ -7,8 +7,10 @@ import { DataSource } from 'typeorm';
  * The seeds' error-monitor settings work as they are: SMTP_SERVER, SMTP_PORT,
  * ALERT_EMAIL_FROM, ALERT_EMAIL_PASSWORD, ALERT_EMAIL_TO make an "email (env)"
  * channel, SLACK_WEBHOOK_URL and SLACK_ALERT_CHANNEL a "slack (env)" one, with
- * routes critical → email and Slack, warning → Slack. Secrets stay in the
- * environment: the channels name the variables. Re-applied at every boot.
+ * routes critical → email and Slack, warning → Slack. The routes `continue`,
+ * so they add to the routes users made rather than take alerts from them.
+ * Secrets stay in the environment: the channels name the variables.
+ * Re-applied at every boot.
  */
 @Injectable()
 export class EnvChannels implements OnApplicationBootstrap {
@@ -51,8 +53,8 @@ export class EnvChannels implements OnApplicationBootstrap {
 
   private async route(name: string, position: number, severity: string, channelIds: string[]): Promise<void> {
     await this.db.query(
-      `INSERT INTO notification_routes (name, position, matchers, channel_ids, fallback_channel_id)
-       VALUES ($1, $2, $3, $4, (SELECT id FROM channels WHERE name = 'log'))
+      `INSERT INTO notification_routes (name, position, matchers, channel_ids, fallback_channel_id, continue)
+       VALUES ($1, $2, $3, $4, (SELECT id FROM channels WHERE name = 'log'), true)
        ON CONFLICT (name) DO UPDATE SET channel_ids = EXCLUDED.channel_ids, updated_at = now()`,
       [name, position, JSON.stringify([{ name: 'severity', op: '=', value: severity }]), channelIds],
     );
