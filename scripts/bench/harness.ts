@@ -70,16 +70,16 @@ export class BenchStack {
     await this.cli('db:migrate');
   }
 
-  async startWorker(options: { concurrency?: number } = {}): Promise<Service> {
+  async startWorker(options: { concurrency?: number; env?: Record<string, string> } = {}): Promise<Service> {
     const port = await freePort();
-    const env: Record<string, string> = { WORKER_PORT: String(port) };
+    const env: Record<string, string> = { ...options.env, WORKER_PORT: String(port) };
     if (options.concurrency) env.INGEST_CONCURRENCY = String(options.concurrency);
     return this.start('worker', ENTRY.worker, port, env);
   }
 
-  async startApi(options: { name?: string; selfInstrumentation?: boolean } = {}): Promise<Service> {
+  async startApi(options: { name?: string; selfInstrumentation?: boolean; env?: Record<string, string> } = {}): Promise<Service> {
     const port = await freePort();
-    const env: Record<string, string> = { API_PORT: String(port) };
+    const env: Record<string, string> = { ...options.env, API_PORT: String(port) };
     if (options.selfInstrumentation !== undefined) env.SELF_INSTRUMENTATION = String(options.selfInstrumentation);
     return this.start(options.name ?? 'api', ENTRY.api, port, env);
   }
@@ -96,6 +96,17 @@ export class BenchStack {
     } finally {
       await client.end();
     }
+  }
+
+  /** A management API call with the admin token; a non-2xx answer fails the bench. */
+  async manage<T>(api: Service, method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${api.url}/api/v1/${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
   }
 
   /** Stops the processes (gracefully, then by force) and removes the bench's Redis keys. Idempotent. */

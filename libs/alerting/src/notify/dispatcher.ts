@@ -39,15 +39,24 @@ export class NotificationDispatcher {
     this.dashboard = `${env.PUBLIC_URL.replace(/\/$/, '')}/`;
   }
 
-  /** Pending outbox rows into their groups; returns how many were taken. */
+  /** Pending outbox rows into their groups, a batch per transaction; returns how many were taken. */
   async routePending(): Promise<number> {
+    let taken = 0;
+    for (;;) {
+      const batch = await this.routeBatch();
+      taken += batch;
+      if (batch < ROUTE_BATCH) return taken;
+    }
+  }
+
+  private async routeBatch(): Promise<number> {
     const due: Array<{ routeId: string; groupKey: string; flushAt: number }> = [];
     const taken = await this.db.transaction(async (tx) => {
       const rows: Array<{ id: string; type: string; severity: string; payload: NoticePayload }> = await tx.query(
         `SELECT id, type, severity, payload FROM notifications WHERE state = 'pending' ORDER BY id LIMIT ${ROUTE_BATCH} FOR UPDATE SKIP LOCKED`,
       );
       if (!rows.length) return 0;
-      const routes = await this.routes.list();
+      const routes = await this.routes.list(tx);
       const members = new Map<string, { route: RouteRow; key: string; labels: Record<string, string>; ids: string[] }>();
       const routed: string[] = [];
       const unrouted: string[] = [];
@@ -67,28 +76,35 @@ export class NotificationDispatcher {
           entry.ids.push(row.id);
         }
       }
-      for (const { route, key, labels, ids } of members.values()) {
-        const [group] = await tx.query(
-          `INSERT INTO notification_groups AS g (route_id, group_key, group_labels, flush_at)
-           VALUES ($1, $2, $3, now() + make_interval(secs => $4))
-           ON CONFLICT (route_id, group_key) DO UPDATE SET flush_at = coalesce(g.flush_at,
-             CASE WHEN g.last_flushed_at IS NULL THEN now() + make_interval(secs => $4)
-                  ELSE greatest(now(), g.last_flushed_at + make_interval(secs => $5)) END)
-           RETURNING extract(epoch FROM flush_at) * 1000 AS "flushAt"`,
-          [route.id, key, labels, route.groupWaitSeconds, route.groupIntervalSeconds],
-        );
-        await tx.query(
-          `INSERT INTO notification_group_members (route_id, group_key, notification_id) SELECT $1, $2, unnest($3::bigint[]) ON CONFLICT DO NOTHING`,
-          [route.id, key, ids],
-        );
-        due.push({ routeId: route.id, groupKey: key, flushAt: Math.round(Number(group.flushAt)) });
-      }
+      // All groups in one statement and all members in another: a storm touches thousands of groups.
+      // A new group waits group_wait; one flushed before, group_interval after that flush.
+      const groups = [...members.values()];
+      const flushes: Array<{ routeId: string; groupKey: string; flushAt: string }> = await tx.query(
+        `INSERT INTO notification_groups AS g (route_id, group_key, group_labels, flush_at)
+         SELECT u.r, u.k, u.l::jsonb, now() + make_interval(secs => u.w) FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[]) AS u(r, k, l, w)
+         ON CONFLICT (route_id, group_key) DO UPDATE SET flush_at = coalesce(g.flush_at,
+           CASE WHEN g.last_flushed_at IS NULL THEN EXCLUDED.flush_at
+                ELSE greatest(now(), g.last_flushed_at + make_interval(secs => (SELECT group_interval_seconds FROM notification_routes r WHERE r.id = g.route_id))) END)
+         RETURNING route_id AS "routeId", group_key AS "groupKey", extract(epoch FROM flush_at) * 1000 AS "flushAt"`,
+        [groups.map((g) => g.route.id), groups.map((g) => g.key), groups.map((g) => JSON.stringify(g.labels)), groups.map((g) => g.route.groupWaitSeconds)],
+      );
+      const member = groups.flatMap((g) => g.ids.map((id) => [g.route.id, g.key, id]));
+      await tx.query(
+        `INSERT INTO notification_group_members (route_id, group_key, notification_id)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[]) ON CONFLICT DO NOTHING`,
+        [member.map((m) => m[0]), member.map((m) => m[1]), member.map((m) => m[2])],
+      );
+      for (const f of flushes) due.push({ routeId: f.routeId, groupKey: f.groupKey, flushAt: Math.round(Number(f.flushAt)) });
       await tx.query(`UPDATE notifications SET state = 'routed' WHERE id = ANY($1)`, [routed]);
       await tx.query(`UPDATE notifications SET state = 'unrouted' WHERE id = ANY($1)`, [unrouted]);
       await tx.query(`UPDATE notifications SET state = 'suppressed', suppressed_by = 'send_resolved:false' WHERE id = ANY($1)`, [notResolved]);
       return rows.length;
     });
-    for (const { routeId, groupKey, flushAt } of due) await this.scheduleFlush(routeId, groupKey, flushAt);
+    const now = Date.now();
+    await this.jobs.addMany(
+      JobName.FlushGroup,
+      due.map(({ routeId, groupKey, flushAt }) => ({ payload: { routeId, groupKey }, jobId: groupJobId(routeId, groupKey, flushAt), delayMs: flushAt - now })),
+    );
     return taken;
   }
 
@@ -115,7 +131,7 @@ export class NotificationDispatcher {
         [routeId, groupKey],
       );
       if (!group || !(group.flushDue || group.repeatDue)) return [];
-      const route = await this.routes.get(routeId).catch(() => null);
+      const route = await this.routes.get(routeId, tx).catch(() => null);
       if (!route) return [];
       let message: NotificationMessage;
       let ids: string[] = [];
@@ -155,7 +171,7 @@ export class NotificationDispatcher {
       `SELECT a.id AS "alertId", r.name AS rule, 'firing' AS type, a.severity, a.summary, a.labels, a.value, a.threshold, a.started_at AS "startedAt"
        FROM performance_alerts a LEFT JOIN alert_rules r ON r.id = a.rule_id WHERE a.state = 'firing'`,
     );
-    const routes = await this.routes.list();
+    const routes = await this.routes.list(tx);
     return alerts.filter((a) => {
       const labels = routingLabels(a, a.severity);
       return matchRoutes(routes, labels).some((r) => r.id === route.id) && groupOf(route, labels).key === groupKey;
@@ -177,11 +193,13 @@ export class NotificationDispatcher {
 
   /** Hands deliveries to the queue, recording each one's job id (the sweep finds those whose job was lost). */
   async enqueue(deliveries: NewDelivery[], suffix = ''): Promise<void> {
-    for (const { id } of deliveries) {
-      const jobId = `deliver-${id}${suffix}`;
-      await this.db.query(`UPDATE deliveries SET job_id = $2 WHERE id = $1`, [id, jobId]);
-      await this.jobs.add(JobName.Deliver, { deliveryId: String(id) }, jobId);
-    }
+    if (!deliveries.length) return;
+    const jobs = deliveries.map(({ id }) => ({ payload: { deliveryId: String(id) }, jobId: `deliver-${id}${suffix}` }));
+    await this.db.query(`UPDATE deliveries d SET job_id = u.j FROM unnest($1::bigint[], $2::text[]) AS u(id, j) WHERE d.id = u.id`, [
+      jobs.map((j) => j.payload.deliveryId),
+      jobs.map((j) => j.jobId),
+    ]);
+    await this.jobs.addMany(JobName.Deliver, jobs);
   }
 
   /**

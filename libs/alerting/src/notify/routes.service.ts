@@ -23,6 +23,7 @@ export interface RouteRow {
   continue: boolean;
 }
 
+type Queryable = Pick<DataSource, 'query'>;
 type RouteInput = Partial<Omit<RouteRow, 'id'>> & { name: string; channelIds: string[] };
 
 const seconds = (max: number) => ({ type: 'integer', minimum: 0, maximum: max });
@@ -79,12 +80,13 @@ export function groupOf(route: RouteRow, labels: Record<string, string>): { key:
 export class RoutesService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  list(): Promise<RouteRow[]> {
-    return this.db.query(`SELECT ${COLUMNS} FROM notification_routes ORDER BY position, name`);
+  /** `db`: the caller's transaction, so that one holding a connection does not wait for a second. */
+  list(db: Queryable = this.db): Promise<RouteRow[]> {
+    return db.query(`SELECT ${COLUMNS} FROM notification_routes ORDER BY position, name`);
   }
 
-  async get(id: string): Promise<RouteRow> {
-    const [row] = await this.db.query(`SELECT ${COLUMNS} FROM notification_routes WHERE id = $1`, [id]);
+  async get(id: string, db: Queryable = this.db): Promise<RouteRow> {
+    const [row] = await db.query(`SELECT ${COLUMNS} FROM notification_routes WHERE id = $1`, [id]);
     if (!row) throw new NotFoundError(`route ${id} not found`);
     return row;
   }

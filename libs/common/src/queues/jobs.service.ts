@@ -29,6 +29,14 @@ export class JobsService {
     await this.queues[QUEUE_OF[name]].add(name, payload, { jobId, delay: Math.max(0, Math.round(delayMs)) });
   }
 
+  /** Many jobs of one kind in one round trip (a storm's group flushes, a group's deliveries). */
+  async addMany<N extends JobName>(name: N, jobs: Array<{ payload: JobPayload[N]; jobId: string; delayMs?: number }>): Promise<void> {
+    if (!jobs.length) return;
+    await this.queues[QUEUE_OF[name]].addBulk(
+      jobs.map((job) => ({ name, data: job.payload, opts: { jobId: job.jobId, delay: Math.max(0, Math.round(job.delayMs ?? 0)) } })),
+    );
+  }
+
   /** The state of a job by id: `unknown` when Redis no longer has it. */
   state(name: JobName, jobId: string): Promise<string> {
     return this.queues[QUEUE_OF[name]].getJobState(jobId);

@@ -28,6 +28,7 @@ export class WebhookSender implements ChannelSender {
     for (const name of Object.keys((channel.secrets.headers as object | undefined) ?? {})) headers[name] = secret(`headers.${name}`) ?? '';
     const signingSecret = secret('signingSecret');
     headers['webhook-id'] = id;
+    headers['x-vigil-delivery'] = out.key;
     const now = new Date();
     headers['webhook-timestamp'] = String(Math.floor(now.getTime() / 1000));
     if (signingSecret) headers['webhook-signature'] = new Webhook(signingSecret).sign(id, now, body);
