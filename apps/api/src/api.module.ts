@@ -10,6 +10,7 @@ import { NotifyController } from './alerting/notify.controller';
 import { AnalyticsController } from './analytics/analytics.controller';
 import { AdminTokenGuard } from './auth/admin-token.guard';
 import { BreakersController } from './breakers/breakers.controller';
+import { QueryCache } from './cache/query-cache';
 import { DatabaseBreakerInterceptor } from './http/database-breaker.interceptor';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { IngestKeyGuard } from './auth/ingest-key.guard';
@@ -38,7 +39,7 @@ export class ApiModule {
         MetricsModule,
       ],
       controllers: [IngestController, ProjectsController, AnalyticsController, AlertingController, NotifyController, DashboardController, BreakersController],
-      providers: [IngestService, IngestKeyGuard, AdminTokenGuard, { provide: APP_INTERCEPTOR, useClass: DatabaseBreakerInterceptor }],
+      providers: [IngestService, IngestKeyGuard, AdminTokenGuard, QueryCache, { provide: APP_INTERCEPTOR, useClass: DatabaseBreakerInterceptor }],
     };
   }
 }
