@@ -8,10 +8,11 @@ import { BatchWriter } from './ingest/batch-writer';
 import { ApiKeysService } from './keys/api-keys.service';
 import { PartitionManager } from './partitions/partition-manager';
 import { RetentionService } from './retention/retention.service';
+import { ServiceTargetsService } from './checks/service-targets.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Project, ApiKey, ServiceHealth])],
-  providers: [ApiKeysService, PartitionManager, BatchWriter, MetricsQueryService, RetentionService],
-  exports: [ApiKeysService, PartitionManager, BatchWriter, MetricsQueryService, RetentionService],
+  providers: [ApiKeysService, PartitionManager, BatchWriter, MetricsQueryService, RetentionService, ServiceTargetsService],
+  exports: [ApiKeysService, PartitionManager, BatchWriter, MetricsQueryService, RetentionService, ServiceTargetsService],
 })
 export class MonitoringModule {}

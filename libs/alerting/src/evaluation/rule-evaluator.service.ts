@@ -7,9 +7,9 @@ import { AlertRule, RuleKind } from '../rules/alert-rule.entity';
 import { RuleSampler, WatchedIdentity } from './rule-samples';
 import { evaluateThreshold, IdentityState, ThresholdPolicy, Transition } from './threshold';
 
-/** Threshold and error-count rules every minute; trend rules on the hourly trend tick. */
+/** Threshold, error-count and health rules every minute; trend rules on the hourly trend tick. */
 export const EVALUATION_GROUPS = {
-  thresholds: ['threshold', 'error_count'],
+  thresholds: ['threshold', 'error_count', 'health'],
   trends: ['regression', 'seasonal', 'forecast'],
 } as const satisfies Record<string, readonly RuleKind[]>;
 export type EvaluationGroup = keyof typeof EVALUATION_GROUPS;
