@@ -11,6 +11,7 @@ import { AnalyticsController } from './analytics/analytics.controller';
 import { AdminTokenGuard } from './auth/admin-token.guard';
 import { BreakersController } from './breakers/breakers.controller';
 import { QueryCache } from './cache/query-cache';
+import { ServicesController } from './services/services.controller';
 import { DatabaseBreakerInterceptor } from './http/database-breaker.interceptor';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { IngestKeyGuard } from './auth/ingest-key.guard';
@@ -38,7 +39,7 @@ export class ApiModule {
         HealthModule,
         MetricsModule,
       ],
-      controllers: [IngestController, ProjectsController, AnalyticsController, AlertingController, NotifyController, DashboardController, BreakersController],
+      controllers: [IngestController, ProjectsController, AnalyticsController, AlertingController, NotifyController, DashboardController, BreakersController, ServicesController],
       providers: [IngestService, IngestKeyGuard, AdminTokenGuard, QueryCache, { provide: APP_INTERCEPTOR, useClass: DatabaseBreakerInterceptor }],
     };
   }
