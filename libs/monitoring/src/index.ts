@@ -23,3 +23,4 @@ export * from './analytics/metrics-query.service';
 export * from './retention/retention.service';
 export * from './checks/target-input';
 export * from './checks/service-targets.service';
+export * from './self/resource-sampler';
