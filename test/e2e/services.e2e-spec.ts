@@ -130,6 +130,10 @@ describe('service and uptime checks', () => {
     const history = await call('GET', `services/${id}/history?limit=10`);
     expect(history.body.items.map((h: { status: string; changed: boolean }) => `${h.status}${h.changed ? '*' : ''}`)).toEqual(['up*', 'down', 'down*']);
     expect(history.body.items[1].error).toBe('status 500, expected 200');
+
+    // HTTP checks go through a breaker of their own origin, shown in the worker's readiness.
+    const ready = await (await fetch(`${stack.worker!.url}/health/ready`)).json();
+    expect(ready.details.breakers[`http:${new URL(serverUrl).origin}`]).toMatchObject({ state: 'closed', failureThreshold: 5, resetMs: 60_000 });
   });
 
   it('answers history with 400 for a bad parameter and 404 for an unknown target', async () => {
