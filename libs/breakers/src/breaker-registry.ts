@@ -6,6 +6,11 @@ export type StateChangeListener = (breaker: string, state: BreakerState) => void
 
 /** A client error of ours (bad input, not found) says nothing about the dependency's health. */
 const clientError = (error: unknown) => error instanceof AppError && error.status < 500;
+/**
+ * Postgres failures surface as driver errors; an AppError is an answer vigil chose (a 404, a receiver's 502 in a
+ * management call that also uses the database), so it never counts against the database.
+ */
+const deliberate = (error: unknown) => error instanceof AppError;
 
 /** The breakers of one process, by dependency name. */
 @Injectable()
@@ -31,7 +36,7 @@ export class BreakerRegistry implements OnApplicationShutdown {
         failureThreshold: env.DB_BREAKER_FAILURES,
         resetMs: env.DB_BREAKER_RESET_MS,
         timeoutMs: env.DB_BREAKER_TIMEOUT_MS,
-        ignore: clientError,
+        ignore: deliberate,
       }),
     );
     this.external = { failureThreshold: env.EXTERNAL_BREAKER_FAILURES, resetMs: env.EXTERNAL_BREAKER_RESET_MS, timeoutMs: env.EXTERNAL_TIMEOUT_MS };
