@@ -25,7 +25,7 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
   onApplicationBootstrap(): void {
     this.workers.start(QueueName.Ingest, (job, token) => this.ingest.process(job, token), this.env.INGEST_CONCURRENCY);
     this.workers.start(QueueName.Maintenance, (job) => this.maintenance.process(job), 1);
-    this.workers.start(QueueName.Alerting, (job) => this.alerting.process(job), 1);
+    this.workers.start(QueueName.Alerting, (job, token) => this.alerting.process(job, token), 1);
     this.workers.start(QueueName.Notify, (job, token) => this.notify.process(job, token), this.env.NOTIFY_CONCURRENCY);
     // Checks mostly wait on the network: several at once.
     this.workers.start(QueueName.Checks, (job, token) => this.checks.process(job, token), 8);
