@@ -94,6 +94,9 @@ describe('service and uptime checks', () => {
     expect(secret.body.address).toBe('postgres://watcher:***@127.0.0.1:1/app');
     const port = await call('POST', 'services', { name: `redis-${suffix}`, kind: 'redis', address: 'redis://127.0.0.1:1', intervalSeconds: 10, timeoutMs: 1000 });
     expect(port.status).toBe(201);
+    const tcp = await call('POST', 'services', { name: `tcp-${suffix}`, kind: 'tcp', address: new URL(serverUrl).host, intervalSeconds: 10, timeoutMs: 1000 });
+    const closed = await call('POST', 'services', { name: `tcp-closed-${suffix}`, kind: 'tcp', address: '127.0.0.1:1', intervalSeconds: 10, timeoutMs: 1000 });
+    expect([tcp.status, closed.status]).toEqual([201, 201]);
     const rule = await call('POST', 'rules', { name: `health ${name}`, kind: 'health', service: name, params: { failures: 2 } });
     expect(rule.status).toBe(201);
 
@@ -123,8 +126,9 @@ describe('service and uptime checks', () => {
     const web = body.services.find((s: { id: string }) => s.id === id);
     expect(web).toMatchObject({ status: 'up', consecutiveFailures: 0, lastError: null, uptime: { '24h': 33.333, '7d': 33.333, '30d': 33.333 } });
     for (const other of ['vigil-database', 'vigil-redis']) expect(body.services.find((s: { name: string }) => s.name === other).status).toBe('up');
-    const down = body.services.filter((s: { name: string }) => s.name === `pg-${suffix}` || s.name === `redis-${suffix}`);
-    expect(down.map((s: { status: string }) => s.status)).toEqual(['down', 'down']);
+    const statusOf = (n: string) => body.services.find((s: { name: string }) => s.name === n);
+    expect([`pg-${suffix}`, `redis-${suffix}`, `tcp-${suffix}`, `tcp-closed-${suffix}`].map((n) => statusOf(n).status)).toEqual(['down', 'down', 'up', 'down']);
+    expect(statusOf(`tcp-closed-${suffix}`).lastError).toMatch(/^127\.0\.0\.1:1: connect ECONNREFUSED/);
     expect(JSON.stringify(body)).not.toContain('hunter2');
 
     const history = await call('GET', `services/${id}/history?limit=10`);
