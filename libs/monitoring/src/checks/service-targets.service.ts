@@ -178,13 +178,6 @@ export class ServiceTargetsService {
     });
   }
 
-  /** Consecutive failures per enabled target, for health rules. */
-  failureCounts(): Promise<Array<{ id: string; name: string; consecutiveFailures: number; lastCheckedAt: Date | null }>> {
-    return this.db.query(
-      `SELECT id, name, consecutive_failures AS "consecutiveFailures", last_checked_at AS "lastCheckedAt" FROM service_targets WHERE enabled`,
-    );
-  }
-
   private async uptime(): Promise<Map<string, Uptime>> {
     const rows: Array<Record<string, unknown>> = await this.db.query(
       `SELECT target_id,
