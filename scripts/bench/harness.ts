@@ -77,10 +77,12 @@ export class BenchStack {
     return this.start('worker', ENTRY.worker, port, env);
   }
 
-  async startApi(options: { name?: string; selfInstrumentation?: boolean; env?: Record<string, string> } = {}): Promise<Service> {
+  /** `cache: false` turns the analytics cache off, so a query bench times the computation, not a cache hit. */
+  async startApi(options: { name?: string; selfInstrumentation?: boolean; cache?: boolean; env?: Record<string, string> } = {}): Promise<Service> {
     const port = await freePort();
     const env: Record<string, string> = { ...options.env, API_PORT: String(port) };
     if (options.selfInstrumentation !== undefined) env.SELF_INSTRUMENTATION = String(options.selfInstrumentation);
+    if (options.cache === false) for (const category of ['SUMMARY', 'ENDPOINTS', 'TIMESERIES', 'DASHBOARD']) env[`CACHE_TTL_${category}_SECONDS`] = '0';
     return this.start(options.name ?? 'api', ENTRY.api, port, env);
   }
 

@@ -75,7 +75,7 @@ runBench(async (stack) => {
   await stack.resetDatabase();
   const { projectId } = await stack.createKey('query-bench');
   // Started before the long seeding, so a broken API fails the bench at once; it is idle until then.
-  const api = await stack.startApi();
+  const api = await stack.startApi({ cache: false });
   const db = await openDatabase(config.writers + 2);
   try {
     const now = Date.now();

@@ -163,6 +163,9 @@ describe('dashboard page', () => {
 
     await page.waitForSelector('[data-testid="health"] li[data-check="database"][data-status="up"]', { timeout: 10_000 });
     expect(await text('[data-testid="health"]')).toMatch(/redis\s+up/);
+    // The uptime panel lists vigil's own dependencies, which are check targets from the start.
+    expect(await text('[data-testid="checks"] tbody')).toMatch(/vigil-database\s*postgres/);
+    expect(await text('[data-testid="checks"] tbody')).toMatch(/vigil-redis\s*redis/);
     expect(await text(`[data-testid="alerts"] tr:has(button[data-ack="${alertId}"])`)).toContain(`dashboard-${projectId}`);
 
     mkdirSync(join(SCREENSHOT, '..'), { recursive: true });

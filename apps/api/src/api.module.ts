@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AlertingModule } from '@vigil/alerting';
 import { BreakersModule } from '@vigil/breakers';
 import { HealthModule, LoggingModule, MetricsModule, QueuesModule, RedisModule, VigilConfigModule, VigilConfigOptions } from '@vigil/common';
@@ -8,6 +9,10 @@ import { AlertingController } from './alerting/alerting.controller';
 import { NotifyController } from './alerting/notify.controller';
 import { AnalyticsController } from './analytics/analytics.controller';
 import { AdminTokenGuard } from './auth/admin-token.guard';
+import { BreakersController } from './breakers/breakers.controller';
+import { QueryCache } from './cache/query-cache';
+import { ServicesController } from './services/services.controller';
+import { DatabaseBreakerInterceptor } from './http/database-breaker.interceptor';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { IngestKeyGuard } from './auth/ingest-key.guard';
 import { IngestController } from './ingest/ingest.controller';
@@ -34,8 +39,8 @@ export class ApiModule {
         HealthModule,
         MetricsModule,
       ],
-      controllers: [IngestController, ProjectsController, AnalyticsController, AlertingController, NotifyController, DashboardController],
-      providers: [IngestService, IngestKeyGuard, AdminTokenGuard],
+      controllers: [IngestController, ProjectsController, AnalyticsController, AlertingController, NotifyController, DashboardController, BreakersController, ServicesController],
+      providers: [IngestService, IngestKeyGuard, AdminTokenGuard, QueryCache, { provide: APP_INTERCEPTOR, useClass: DatabaseBreakerInterceptor }],
     };
   }
 }

@@ -3,6 +3,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { createHttpApp, ENV, Env, isProbeOrScrape, requireAdminToken, VigilConfigOptions } from '@vigil/common';
 import { SelfMetricsRecorder } from '@vigil/monitoring';
 import { ApiModule } from './api.module';
+import type { CacheTally } from './cache/query-cache';
 
 /** The ingest contract: a batch body is at most 5 MB. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -44,6 +45,7 @@ function instrumentRequests(app: NestFastifyApplication, recorder: SelfMetricsRe
         status: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
         requestId: request.id,
+        ...(request as { cacheTally?: CacheTally }).cacheTally,
       });
     }
     done();

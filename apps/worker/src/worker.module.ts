@@ -20,6 +20,8 @@ import { AlertingProcessor } from './processors/alerting.processor';
 import { MaintenanceProcessor } from './processors/maintenance.processor';
 import { NotifyProcessor } from './processors/notify.processor';
 import { AlertingScheduler } from './schedulers/alerting.scheduler';
+import { ChecksProcessor } from './processors/checks.processor';
+import { ChecksScheduler } from './schedulers/checks.scheduler';
 import { NotifyScheduler } from './schedulers/notify.scheduler';
 import { MaintenanceScheduler } from './schedulers/maintenance.scheduler';
 import { WorkerRunner } from './worker-runner';
@@ -57,6 +59,8 @@ export class WorkerModule {
         NotifyProcessor,
         NotifyScheduler,
         EnvChannels,
+        ChecksProcessor,
+        ChecksScheduler,
         WorkerRunner,
       ],
     };

@@ -1,3 +1,4 @@
+import { ServiceUnavailableError } from '@vigil/common';
 import CircuitBreaker from 'opossum';
 
 export interface BreakerPolicy {
@@ -7,6 +8,8 @@ export interface BreakerPolicy {
   resetMs: number;
   /** A call slower than this counts as a failure. */
   timeoutMs: number;
+  /** Errors that say nothing about the dependency's health (a 4xx of ours), so they do not count as failures. */
+  ignore?: (error: unknown) => boolean;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -19,15 +22,18 @@ export interface BreakerSnapshot {
   rejects: number;
   timeouts: number;
   latencyMeanMs: number;
+  /** The policy, so an operator sees why it opened and how long it stays open. */
+  failureThreshold: number;
+  resetMs: number;
 }
 
-/** Raised instead of calling a dependency while its breaker is open. */
-export class BreakerOpenError extends Error {
+/** Raised instead of calling a dependency while its breaker is open: a 503 with Retry-After wherever it reaches a client. */
+export class BreakerOpenError extends ServiceUnavailableError {
   constructor(
     readonly breaker: string,
     readonly retryAfterMs: number,
   ) {
-    super(`${breaker} is unavailable (circuit open)`);
+    super(`${breaker} is unavailable (circuit open)`, retryAfterMs / 1000);
   }
 }
 
@@ -41,15 +47,16 @@ export class Breaker {
 
   constructor(
     readonly name: string,
-    private readonly policy: BreakerPolicy,
+    private readonly settings: BreakerPolicy,
   ) {
     this.breaker = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
       name,
-      timeout: policy.timeoutMs,
-      resetTimeout: policy.resetMs,
-      volumeThreshold: policy.failureThreshold,
+      timeout: settings.timeoutMs,
+      resetTimeout: settings.resetMs,
+      volumeThreshold: settings.failureThreshold,
       errorThresholdPercentage: 50,
-      rollingCountTimeout: Math.max(10_000, policy.resetMs),
+      rollingCountTimeout: Math.max(10_000, settings.resetMs),
+      errorFilter: settings.ignore,
     });
     this.breaker.on('open', () => (this.openedAt = Date.now()));
   }
@@ -58,9 +65,9 @@ export class Breaker {
     try {
       return (await this.breaker.fire(call)) as T;
     } catch (error) {
-      if ((error as { code?: string }).code === 'EOPENBREAKER') {
-        throw new BreakerOpenError(this.name, this.retryAfterMs());
-      }
+      const code = (error as { code?: string }).code;
+      if (code === 'EOPENBREAKER') throw new BreakerOpenError(this.name, this.retryAfterMs());
+      if (code === 'ETIMEDOUT') throw new ServiceUnavailableError(`${this.name} did not answer within ${this.settings.timeoutMs} ms`, 1);
       throw error;
     }
   }
@@ -71,7 +78,7 @@ export class Breaker {
 
   /** Time until the next half-open probe; at least one second, for Retry-After. */
   retryAfterMs(): number {
-    return Math.max(1000, this.openedAt + this.policy.resetMs - Date.now());
+    return Math.max(1000, this.openedAt + this.settings.resetMs - Date.now());
   }
 
   snapshot(): BreakerSnapshot {
@@ -84,6 +91,8 @@ export class Breaker {
       rejects: stats.rejects,
       timeouts: stats.timeouts,
       latencyMeanMs: Math.round(stats.latencyMean ?? 0),
+      failureThreshold: this.settings.failureThreshold,
+      resetMs: this.settings.resetMs,
     };
   }
 

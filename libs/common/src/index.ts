@@ -11,6 +11,7 @@ export * from './redis/redis-options';
 export * from './redis/redis.module';
 export * from './logging/logging.module';
 export * from './health/health.module';
+export { BREAKER_SNAPSHOTS, BreakerSnapshots } from './health/dependency.indicators';
 export * from './http/create-http-app';
 export * from './util/with-timeout';
 export * from './validation/ajv';

@@ -21,3 +21,6 @@ export * from './analytics/time-window';
 export * from './analytics/request-stats';
 export * from './analytics/metrics-query.service';
 export * from './retention/retention.service';
+export * from './checks/target-input';
+export * from './checks/service-targets.service';
+export * from './self/resource-sampler';

@@ -8,10 +8,12 @@ import { BatchWriter } from './ingest/batch-writer';
 import { ApiKeysService } from './keys/api-keys.service';
 import { PartitionManager } from './partitions/partition-manager';
 import { RetentionService } from './retention/retention.service';
+import { ServiceTargetsService } from './checks/service-targets.service';
+import { ResourceSampler } from './self/resource-sampler';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Project, ApiKey, ServiceHealth])],
-  providers: [ApiKeysService, PartitionManager, BatchWriter, MetricsQueryService, RetentionService],
-  exports: [ApiKeysService, PartitionManager, BatchWriter, MetricsQueryService, RetentionService],
+  providers: [ApiKeysService, PartitionManager, BatchWriter, MetricsQueryService, RetentionService, ServiceTargetsService, ResourceSampler],
+  exports: [ApiKeysService, PartitionManager, BatchWriter, MetricsQueryService, RetentionService, ServiceTargetsService],
 })
 export class MonitoringModule {}

@@ -1,7 +1,8 @@
-import { applyDecorators, Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Param, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { ENDPOINT_SORTS, MetricsQueryService, TIMESERIES_METRICS } from '@vigil/monitoring';
+import { ENDPOINT_SORTS, MetricsQueryService, TIMESERIES_METRICS, TimeWindow } from '@vigil/monitoring';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { CacheCategory, QueryCache, tallyOf } from '../cache/query-cache';
 import { QueryReader } from './query-reader';
 
 type RawQuery = Record<string, unknown>;
@@ -26,15 +27,23 @@ const WindowAndScope = () =>
 @Controller('api/v1')
 @UseGuards(AdminTokenGuard)
 export class AnalyticsController {
-  constructor(private readonly metrics: MetricsQueryService) {}
+  constructor(
+    private readonly metrics: MetricsQueryService,
+    private readonly cache: QueryCache,
+  ) {}
+
+  /** Keyed by the validated query as given, so a relative window (`24h`) is as fresh as the category's TTL. */
+  private cached<T>(category: CacheCategory, query: RawQuery, request: object, compute: () => Promise<T>): Promise<T> {
+    return this.cache.get(category, query, compute, tallyOf(request));
+  }
 
   @Get('metrics/summary')
   @WindowAndScope()
-  summary(@Query() query: RawQuery) {
+  summary(@Query() query: RawQuery, @Req() request: object) {
     const q = new QueryReader(query);
     const [window, scope] = [q.window(), scopeOf(q)];
     q.done();
-    return this.metrics.summary(window, scope);
+    return this.cached('summary', query, request, () => this.metrics.summary(window, scope));
   }
 
   @Get('metrics/endpoints')
@@ -43,7 +52,7 @@ export class AnalyticsController {
   @ApiQuery({ name: 'order', required: false, enum: ['asc', 'desc'] })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'offset', required: false })
-  endpoints(@Query() query: RawQuery) {
+  endpoints(@Query() query: RawQuery, @Req() request: object) {
     const q = new QueryReader(query);
     const [window, scope] = [q.window(), scopeOf(q)];
     const page = {
@@ -53,7 +62,7 @@ export class AnalyticsController {
       offset: q.number('offset', { min: 0, max: 1_000_000, fallback: 0, integer: true }),
     };
     q.done();
-    return this.metrics.endpoints(window, scope, page);
+    return this.cached('endpoints', query, request, () => this.metrics.endpoints(window, scope, page));
   }
 
   @Get('metrics/timeseries')
@@ -61,13 +70,13 @@ export class AnalyticsController {
   @ApiQuery({ name: 'metric', required: false, enum: [...TIMESERIES_METRICS] })
   @ApiQuery({ name: 'step', required: false, description: '1m, 5m, 1h, 1d …' })
   @ApiQuery({ name: 'route', required: false })
-  timeseries(@Query() query: RawQuery) {
+  timeseries(@Query() query: RawQuery, @Req() request: object) {
     const q = new QueryReader(query);
     const [window, scope] = [q.window(Date.now(), '6h'), { ...scopeOf(q), route: q.text('route', 1024) }];
     const metric = q.oneOf('metric', TIMESERIES_METRICS, 'p95');
     const step = q.text('step', 10) ?? '1m';
     q.done();
-    return this.metrics.timeseries(window, scope, metric, step);
+    return this.cached('timeseries', query, request, () => this.metrics.timeseries(window, scope, metric, step));
   }
 
   @Get('metrics/slow-requests')
@@ -121,11 +130,14 @@ export class AnalyticsController {
 
   @Get('dashboard')
   @WindowAndScope()
-  async dashboard(@Query() query: RawQuery) {
+  dashboard(@Query() query: RawQuery, @Req() request: object) {
     const q = new QueryReader(query);
     const [window, scope] = [q.window(), scopeOf(q)];
     q.done();
-    const span = window.to - window.from;
+    return this.cached('dashboard', query, request, () => this.dashboardOf(window, scope));
+  }
+
+  private async dashboardOf(window: TimeWindow, scope: ReturnType<typeof scopeOf>) {    const span = window.to - window.from;
     const step = span <= 6 * 3_600_000 ? '1m' : span <= 3 * 86_400_000 ? '1h' : '1d';
     const [summary, endpoints, slowQueries, errors, ...series] = await Promise.all([
       this.metrics.summary(window, scope),

@@ -178,6 +178,21 @@
     });
   }
 
+  /** Service and uptime check targets: current status and uptime %. */
+  function renderChecks({ services }) {
+    const pct = (v) => (v === null ? '–' : `${v}%`);
+    table('checks', services, [
+      [(s) => s.name],
+      [(s) => s.kind],
+      [(s) => (s.enabled ? s.status : 'disabled'), (s) => `status ${s.enabled ? s.status : 'disabled'}`],
+      [(s) => (s.lastResponseMs === null ? '–' : `${Math.round(s.lastResponseMs)} ms`), 'num'],
+      [(s) => pct(s.uptime['24h']), 'num'],
+      [(s) => pct(s.uptime['7d']), 'num'],
+      [(s) => pct(s.uptime['30d']), 'num'],
+      [(s) => s.lastError ?? ''],
+    ], 'No check targets.');
+  }
+
   async function renderHealth() {
     const items = [];
     try {
@@ -185,7 +200,8 @@
       const body = await response.json();
       for (const [name, check] of Object.entries(body.details ?? {})) {
         const { status, ...info } = check;
-        const detail = info.message ?? Object.entries(info).map(([k, v]) => `${k} ${v}`).join(', ');
+        // Breakers report one object each: show its state.
+        const detail = info.message ?? Object.entries(info).map(([k, v]) => `${k} ${typeof v === 'object' && v ? v.state : v}`).join(', ');
         items.push([name, status, detail]);
       }
     } catch (error) {
@@ -217,10 +233,11 @@
     try {
       const alertQuery = new URLSearchParams({ state: 'active', limit: '20' });
       if (page.get('service')) alertQuery.set('service', page.get('service'));
-      const [data, alerts] = await Promise.all([api(`api/v1/dashboard?${query}`), api(`api/v1/alerts?${alertQuery}`), renderHealth()]);
+      const [data, alerts, checks] = await Promise.all([api(`api/v1/dashboard?${query}`), api(`api/v1/alerts?${alertQuery}`), api('api/v1/services'), renderHealth()]);
       if (id !== loads) return;
       render(data);
       renderAlerts(alerts);
+      renderChecks(checks);
       $('error').hidden = true;
       document.body.dataset.state = 'ready';
     } catch (error) {

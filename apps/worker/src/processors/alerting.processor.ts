@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { RuleEvaluator, TickResult } from '@vigil/alerting';
+import { BreakerRegistry } from '@vigil/breakers';
 import { JobName, JobsService } from '@vigil/common';
 import { Job, UnrecoverableError } from 'bullmq';
+import { delayWhileOpen } from './delay-while-open';
 
 /** The alerting queue: one evaluation per tick; what it decided to announce goes straight to routing. */
 @Injectable()
@@ -9,12 +11,14 @@ export class AlertingProcessor {
   constructor(
     private readonly evaluator: RuleEvaluator,
     private readonly jobs: JobsService,
+    private readonly breakers: BreakerRegistry,
   ) {}
 
-  async process(job: Job): Promise<TickResult> {
+  async process(job: Job, token?: string): Promise<TickResult> {
     switch (job.name) {
       case JobName.EvaluateRules: {
-        const result = await this.evaluator.evaluateTick(job.data.tick, job.data.group ?? 'thresholds');
+        const evaluate = () => this.breakers.database.run(() => this.evaluator.evaluateTick(job.data.tick, job.data.group ?? 'thresholds'));
+        const result = await delayWhileOpen(job, token, evaluate);
         if (result.notified.length) await this.jobs.add(JobName.RouteNotifications, {}, `route-${result.notified[0]}`);
         return result;
       }

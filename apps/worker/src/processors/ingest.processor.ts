@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InstantEvaluation } from '@vigil/alerting';
+import { BreakerRegistry } from '@vigil/breakers';
 import { JobName } from '@vigil/common';
 import { BatchWriter, IngestKind, WriteResult } from '@vigil/monitoring';
 import { Job, UnrecoverableError } from 'bullmq';
+import { delayWhileOpen } from './delay-while-open';
 import { IngestWriteMetrics } from './ingest-write.metrics';
 
 /** The ingest queue: one bulk write per batch job. */
@@ -12,23 +14,25 @@ export class IngestProcessor {
     private readonly writer: BatchWriter,
     private readonly metrics: IngestWriteMetrics,
     private readonly instant: InstantEvaluation,
+    private readonly breakers: BreakerRegistry,
   ) {}
 
-  process(job: Job): Promise<WriteResult> {
+  process(job: Job, token?: string): Promise<WriteResult> {
     switch (job.name) {
       case JobName.WriteRequestBatch:
-        return this.write('requests', job);
+        return this.write('requests', job, token);
       case JobName.WriteQueryBatch:
-        return this.write('queries', job);
+        return this.write('queries', job, token);
       case JobName.WriteErrorBatch:
-        return this.write('errors', job);
+        return this.write('errors', job, token);
       default:
         throw new UnrecoverableError(`unknown ingest job ${job.name}`);
     }
   }
 
-  private async write(kind: IngestKind, job: Job): Promise<WriteResult> {
-    const result = await this.metrics.timeWrite(kind, () => this.writer.write(kind, job.data));
+  private async write(kind: IngestKind, job: Job, token?: string): Promise<WriteResult> {
+    const write = () => this.breakers.database.run(() => this.writer.write(kind, job.data));
+    const result = await this.metrics.timeWrite(kind, () => delayWhileOpen(job, token, write));
     // A redelivered batch was written (and counted) before; its age says nothing about the lag now.
     if (!result.duplicate) this.metrics.recordWritten(kind, result.written, job.data.receivedAt);
     await this.instant.afterWrite();

@@ -8,13 +8,13 @@ import { RuleSampler, WatchedIdentity } from './rule-samples';
 import { evaluateThreshold, IdentityState, ThresholdPolicy, Transition } from './threshold';
 
 /**
- * Threshold and error-count rules every minute; trend rules on the hourly
- * trend tick; `instant` re-evaluates the `forEvaluations: 0` rules within
- * INSTANT_EVALUATION_MS of data arriving (they are in the minute tick too,
- * which resolves them when data stops).
+ * Threshold, error-count and health rules every minute; trend rules on the
+ * hourly trend tick; `instant` re-evaluates the `forEvaluations: 0` rules
+ * within INSTANT_EVALUATION_MS of data arriving (they are in the minute tick
+ * too, which resolves them when data stops).
  */
 export const EVALUATION_GROUPS = {
-  thresholds: ['threshold', 'error_count'],
+  thresholds: ['threshold', 'error_count', 'health'],
   trends: ['regression', 'seasonal', 'forecast'],
   instant: ['threshold', 'error_count'],
 } as const satisfies Record<string, readonly RuleKind[]>;

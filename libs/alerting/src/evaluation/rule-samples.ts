@@ -1,4 +1,4 @@
-import { MetricsQueryService, RequestRollupRow, RequestStats, RequestStatsAccumulator } from '@vigil/monitoring';
+import { MetricsQueryService, RequestRollupRow, RequestStats, RequestStatsAccumulator, ResourceStats } from '@vigil/monitoring';
 import type { AlertRule } from '../rules/alert-rule.entity';
 import type { Sample, ThresholdPolicy } from './threshold';
 import { evaluateTrend, trendPolicy } from './trend-samples';
@@ -29,6 +29,8 @@ export class RuleSampler {
   private readonly slowQueries = new Map<string, Promise<Map<string, number>>>();
   /** Per scope (not per rule: rules differ in labels), the merged rows of each endpoint, or of the whole scope. */
   private readonly accumulators = new Map<string, Map<string, ScopeGroup>>();
+  private targets?: Promise<Array<{ id: string; name: string; failures: number }>>;
+  private readonly resourceStats = new Map<number, Promise<Map<string, ResourceStats>>>();
 
   constructor(
     private readonly metrics: MetricsQueryService,
@@ -39,7 +41,7 @@ export class RuleSampler {
   identities(rule: AlertRule): Promise<WatchedIdentity[]> {
     if (rule.kind === 'error_count') return this.errorGroups(rule);
     if (rule.kind === 'threshold') return this.thresholdIdentities(rule);
-    if (rule.kind === 'health') return Promise.resolve([]);
+    if (rule.kind === 'health') return this.health(rule);
     return this.trend(rule);
   }
 
@@ -58,11 +60,40 @@ export class RuleSampler {
     ];
   }
 
+  /** One identity per checked target: its consecutive failed checks, firing at the rule's `failures`. */
+  private async health(rule: AlertRule): Promise<WatchedIdentity[]> {
+    this.targets ??= this.metrics.targetFailures();
+    const policy = healthPolicy(rule);
+    return (await this.targets)
+      .filter((t) => !rule.service || t.name === rule.service)
+      .map((t) => {
+        const labels = { ...scopeLabels(rule), service: t.name, target: t.id };
+        return { identity: identityOf(labels), labels, sample: { value: t.failures, samples: Number.MAX_SAFE_INTEGER }, policy };
+      });
+  }
+
+  private async resources(rule: AlertRule, window: { from: number; to: number }): Promise<WatchedIdentity[]> {
+    let stats = this.resourceStats.get(rule.windowSeconds);
+    if (!stats) this.resourceStats.set(rule.windowSeconds, (stats = this.metrics.resourceStats(window)));
+    const byService = await stats;
+    const metric = rule.metric as ResourceMetric;
+    const services = rule.service ? [rule.service] : [...byService.keys()];
+    // Each vigil process (API, worker) is its own identity; a rule over a service without samples has no data.
+    const watched = services.map((service) => {
+      const labels = { ...scopeLabels(rule), service };
+      const s = byService.get(service);
+      return { identity: identityOf(labels), labels, sample: { value: s?.[metric] ?? null, samples: s?.samples ?? 0 } };
+    });
+    if (watched.length) return watched;
+    return [{ identity: identityOf(scopeLabels(rule)), labels: scopeLabels(rule), sample: { value: null, samples: 0 } }];
+  }
+
   /** An identity seen before but absent now (an endpoint gone quiet, an error group gone), as it stands this tick. */
   absent(rule: AlertRule, identity: string, labels: Record<string, string>): WatchedIdentity {
     if (rule.kind === 'error_count') {
       return { identity, labels, sample: { value: 0, samples: Number.MAX_SAFE_INTEGER }, policy: errorCountPolicyFor(rule, labels.errorSeverity) };
     }
+    if (rule.kind === 'health') return { identity, labels, sample: { value: 0, samples: Number.MAX_SAFE_INTEGER }, policy: healthPolicy(rule) };
     if (rule.kind !== 'threshold') return { identity, labels, sample: { value: 0, samples: Number.MAX_SAFE_INTEGER }, policy: trendPolicy(rule) };
     return { identity, labels, sample: { value: COUNT_METRICS.has(rule.metric ?? '') ? 0 : null, samples: 0 } };
   }
@@ -93,10 +124,7 @@ export class RuleSampler {
       const value = rule.service ? (byService.get(rule.service) ?? 0) : [...byService.values()].reduce((a, b) => a + b, 0);
       return [{ identity: identityOf(scopeLabels(rule)), labels: scopeLabels(rule), sample: { value, samples: Number.MAX_SAFE_INTEGER } }];
     }
-    if (!REQUEST_METRICS.has(metric)) {
-      // Resource metrics (cpu, memory, disk, event-loop lag) have no source yet: no data.
-      return [{ identity: identityOf(scopeLabels(rule)), labels: scopeLabels(rule), sample: { value: null, samples: 0 } }];
-    }
+    if (RESOURCE_METRICS.has(metric)) return this.resources(rule, window);
     const groups = await this.groups(windowKey, window, rule);
     const seconds = rule.windowSeconds;
     const base = scopeLabels(rule);
@@ -185,8 +213,18 @@ function errorCountPolicyFor(rule: AlertRule, severity: string | undefined): Thr
   return { direction: 'above', forEvaluations: 1, keepFiringForMs: 0, minSamples: 0, noData: 'ok', warning: severe ? null : level, critical: severe ? level : null, recovery: level };
 }
 
+/** A health rule fires (critical) once a target has failed `params.failures` checks in a row (default 3), and resolves on its first good check. */
+export function healthPolicy(rule: AlertRule): ThresholdPolicy {
+  const failures = Number(rule.params.failures ?? DEFAULT_HEALTH_FAILURES);
+  return { direction: 'above', forEvaluations: 1, keepFiringForMs: 0, minSamples: 0, noData: 'ok', warning: null, critical: failures - 0.5, recovery: 0.5 };
+}
+
+export const DEFAULT_HEALTH_FAILURES = 3;
+
+type ResourceMetric = 'cpu' | 'memory' | 'disk' | 'event_loop_lag';
+const RESOURCE_METRICS = new Set<string>(['cpu', 'memory', 'disk', 'event_loop_lag']);
+
 type RequestMetric = 'p50' | 'p95' | 'p99' | 'avg' | 'error_rate' | 'throughput' | 'request_count';
-const REQUEST_METRICS = new Set<string>(['p50', 'p95', 'p99', 'avg', 'error_rate', 'throughput', 'request_count']);
 
 function scopeLabels(rule: AlertRule): Record<string, string> {
   const labels: Record<string, string> = { ...rule.labels };

@@ -86,6 +86,10 @@ function checkSemantics(rule: RuleInput): RuleInput {
   if (rule.recovery != null && lowest != null && worse(rule.recovery, lowest)) {
     issues.push({ path: 'recovery', message: `must be on the safe side of ${rule.warning != null ? 'warning' : 'critical'} (${direction === 'above' ? 'at most' : 'at least'} ${lowest})` });
   }
+  const failures = rule.params?.failures;
+  if (rule.kind === 'health' && failures !== undefined && !(Number.isInteger(failures) && (failures as number) >= 1 && (failures as number) <= 1000)) {
+    issues.push({ path: 'params.failures', message: 'must be an integer from 1 to 1000 (failed checks in a row)' });
+  }
   if (rule.route && rule.groupByEndpoint) issues.push({ path: 'groupByEndpoint', message: 'cannot be combined with a single route' });
   if (issues.length) throw new ValidationError(issues);
   return rule;

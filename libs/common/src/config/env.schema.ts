@@ -36,6 +36,19 @@ export interface Env {
   WORKER_SCHEDULES: boolean;
   REDIS_BREAKER_FAILURES: number;
   REDIS_BREAKER_RESET_MS: number;
+  DB_BREAKER_FAILURES: number;
+  DB_BREAKER_RESET_MS: number;
+  DB_BREAKER_TIMEOUT_MS: number;
+  EXTERNAL_BREAKER_FAILURES: number;
+  EXTERNAL_BREAKER_RESET_MS: number;
+  EXTERNAL_TIMEOUT_MS: number;
+  CACHE_TTL_SUMMARY_SECONDS: number;
+  CACHE_TTL_ENDPOINTS_SECONDS: number;
+  CACHE_TTL_TIMESERIES_SECONDS: number;
+  CACHE_TTL_DASHBOARD_SECONDS: number;
+  CACHE_MEMORY_MAX_ENTRIES: number;
+  RESOURCE_SAMPLE_INTERVAL_MS: number;
+  RESOURCE_DISK_PATH: string;
   PUBLIC_URL: string;
   ENCRYPTION_KEY?: string;
   NOTIFY_ATTEMPTS: number;
@@ -104,7 +117,21 @@ export const envSchema: JSONSchemaType<Env> = {
     WORKER_STALLED_INTERVAL_MS: int(1000, 600_000, 30_000),
     WORKER_SCHEDULES: { type: 'boolean', default: true },
     REDIS_BREAKER_FAILURES: int(1, 1000, 5),
-    REDIS_BREAKER_RESET_MS: int(100, 3_600_000, 10_000),
+    REDIS_BREAKER_RESET_MS: int(100, 3_600_000, 60_000),
+    DB_BREAKER_FAILURES: int(1, 1000, 3),
+    DB_BREAKER_RESET_MS: int(100, 3_600_000, 30_000),
+    // Generous: a large batch write is slow without the database being unwell.
+    DB_BREAKER_TIMEOUT_MS: int(100, 600_000, 30_000),
+    EXTERNAL_BREAKER_FAILURES: int(1, 1000, 5),
+    EXTERNAL_BREAKER_RESET_MS: int(100, 3_600_000, 60_000),
+    EXTERNAL_TIMEOUT_MS: int(100, 120_000, 10_000),
+    CACHE_TTL_SUMMARY_SECONDS: int(0, 86_400, 30),
+    CACHE_TTL_ENDPOINTS_SECONDS: int(0, 86_400, 30),
+    CACHE_TTL_TIMESERIES_SECONDS: int(0, 86_400, 60),
+    CACHE_TTL_DASHBOARD_SECONDS: int(0, 86_400, 15),
+    CACHE_MEMORY_MAX_ENTRIES: int(1, 1_000_000, 1000),
+    RESOURCE_SAMPLE_INTERVAL_MS: int(1000, 3_600_000, 15_000),
+    RESOURCE_DISK_PATH: { type: 'string', minLength: 1, default: '/' },
     PUBLIC_URL: { type: 'string', pattern: '^https?://', default: 'http://localhost:3000' },
     // 32 bytes as 64 hex characters: encrypts channel secrets stored in the database.
     ENCRYPTION_KEY: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', nullable: true },

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import Redis from 'ioredis';
 import { ENV } from '../config/config.module';
@@ -46,5 +46,28 @@ export class IngestBacklogIndicator {
     } catch (error) {
       return check.down({ message: (error as Error).message });
     }
+  }
+}
+
+/** What readiness shows of the circuit breakers (provided by @vigil/breakers, which builds on this lib). */
+export const BREAKER_SNAPSHOTS = Symbol('BREAKER_SNAPSHOTS');
+export interface BreakerSnapshots {
+  snapshot(): Array<{ name: string; state: string }>;
+}
+
+/**
+ * State, counts and latency of every breaker. Informative only: the database
+ * and Redis checks already fail readiness, and an open receiver breaker must not.
+ */
+@Injectable()
+export class BreakersIndicator {
+  constructor(
+    private readonly health: HealthIndicatorService,
+    @Optional() @Inject(BREAKER_SNAPSHOTS) private readonly breakers?: BreakerSnapshots,
+  ) {}
+
+  check(key = 'breakers'): HealthIndicatorResult {
+    const all = this.breakers?.snapshot() ?? [];
+    return this.health.check(key).up(Object.fromEntries(all.map(({ name, ...rest }) => [name, rest])));
   }
 }

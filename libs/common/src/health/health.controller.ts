@@ -3,7 +3,7 @@ import { HealthCheckResult, HealthCheckService, HealthIndicatorFunction, TypeOrm
 import type { FastifyReply } from 'fastify';
 import { ENV } from '../config/config.module';
 import { Env } from '../config/env.schema';
-import { IngestBacklogIndicator, RedisIndicator } from './dependency.indicators';
+import { BreakersIndicator, IngestBacklogIndicator, RedisIndicator } from './dependency.indicators';
 
 @Controller('health')
 export class HealthController {
@@ -12,6 +12,7 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly redis: RedisIndicator,
     private readonly backlog: IngestBacklogIndicator,
+    private readonly breakers: BreakersIndicator,
     @Inject(ENV) private readonly env: Env,
   ) {}
 
@@ -28,6 +29,7 @@ export class HealthController {
         () => this.db.pingCheck('database', { timeout: this.env.HEALTH_TIMEOUT_MS }),
         () => this.redis.ping(),
         () => this.backlog.check(),
+        () => this.breakers.check(),
       ],
       reply,
     );

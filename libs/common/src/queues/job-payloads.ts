@@ -4,6 +4,7 @@ export enum QueueName {
   Maintenance = 'maintenance',
   Alerting = 'alerting',
   Notify = 'notify',
+  Checks = 'checks',
 }
 
 export enum JobName {
@@ -17,6 +18,8 @@ export enum JobName {
   FlushGroup = 'flush-group',
   Deliver = 'deliver',
   SweepNotifications = 'sweep-notifications',
+  DispatchChecks = 'dispatch-checks',
+  RunCheck = 'run-check',
 }
 
 export const QUEUE_OF: Record<JobName, QueueName> = {
@@ -30,6 +33,8 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.FlushGroup]: QueueName.Notify,
   [JobName.Deliver]: QueueName.Notify,
   [JobName.SweepNotifications]: QueueName.Notify,
+  [JobName.DispatchChecks]: QueueName.Checks,
+  [JobName.RunCheck]: QueueName.Checks,
 };
 
 export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
@@ -95,4 +100,8 @@ export type JobPayload = {
   [JobName.Deliver]: { deliveryId: string };
   /** The safety net: whatever a lost job left behind (routing, flushes, deliveries, escalations); `redrive`: dead deliveries the CLI just put back. */
   [JobName.SweepNotifications]: { tick: string; redrive?: string[] };
+  /** Enqueues a check for every enabled target whose interval slot starts at or before `tick`. */
+  [JobName.DispatchChecks]: { tick: string };
+  /** One check of one target; `slot` (epoch ms) is the start of its interval, part of the job id. */
+  [JobName.RunCheck]: { targetId: string; slot: number };
 };

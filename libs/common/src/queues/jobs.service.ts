@@ -20,8 +20,15 @@ export class JobsService {
     @InjectQueue(QueueName.Maintenance) maintenance: Queue,
     @InjectQueue(QueueName.Alerting) alerting: Queue,
     @InjectQueue(QueueName.Notify) notify: Queue,
+    @InjectQueue(QueueName.Checks) checks: Queue,
   ) {
-    this.queues = { [QueueName.Ingest]: ingest, [QueueName.Maintenance]: maintenance, [QueueName.Alerting]: alerting, [QueueName.Notify]: notify };
+    this.queues = {
+      [QueueName.Ingest]: ingest,
+      [QueueName.Maintenance]: maintenance,
+      [QueueName.Alerting]: alerting,
+      [QueueName.Notify]: notify,
+      [QueueName.Checks]: checks,
+    };
   }
 
   /** `delayMs`: not before then (a group's flush time). */

@@ -68,6 +68,17 @@ export class QueuesModule {
             }),
           },
           {
+            name: QueueName.Checks,
+            useFactory: () => ({
+              defaultJobOptions: {
+                // A failed check is a result ("down"), not an error: a job that fails is not retried into a second result.
+                attempts: 1,
+                removeOnComplete: { age: 3600, count: 1000 },
+                removeOnFail: { age: 7 * 86400, count: 1000 },
+              },
+            }),
+          },
+          {
             name: QueueName.Maintenance,
             useFactory: () => ({
               defaultJobOptions: {

@@ -17,6 +17,14 @@ export type EndpointSort = (typeof ENDPOINT_SORTS)[number];
 export const TIMESERIES_METRICS = ['p50', 'p95', 'p99', 'avg', 'max', 'throughput', 'count', 'errorRate'] as const;
 export type TimeseriesMetric = (typeof TIMESERIES_METRICS)[number];
 
+export interface ResourceStats {
+  samples: number;
+  cpu: number | null;
+  memory: number | null;
+  disk: number | null;
+  event_loop_lag: number | null;
+}
+
 export interface EndpointStats extends RequestStats {
   service: string;
   method: string;
@@ -227,6 +235,23 @@ export class MetricsQueryService {
       [...segments.params, ...params],
     );
     return new Map(rows.map((r) => [r.service, Number(r.n)]));
+  }
+
+  /** Consecutive failed checks of each enabled service target, for health rules. */
+  targetFailures(): Promise<Array<{ id: string; name: string; failures: number }>> {
+    return this.db.query(`SELECT id, name, consecutive_failures AS failures FROM service_targets WHERE enabled`);
+  }
+
+  /** Mean of each resource metric per service (API, worker) over a window, from the stored samples. */
+  async resourceStats(window: TimeWindow): Promise<Map<string, ResourceStats>> {
+    const rows: Array<Record<string, unknown>> = await this.db.query(
+      `SELECT service, count(*)::int AS n, avg(cpu_percent) AS cpu, avg(memory_percent) AS memory, avg(disk_percent) AS disk,
+              avg(event_loop_lag_ms) AS event_loop_lag
+       FROM resource_samples WHERE ts >= $1 AND ts < $2 GROUP BY service`,
+      [new Date(window.from).toISOString(), new Date(window.to).toISOString()],
+    );
+    const num = (v: unknown) => (v === null ? null : Math.round(Number(v) * 100) / 100);
+    return new Map(rows.map((r) => [r.service as string, { samples: r.n as number, cpu: num(r.cpu), memory: num(r.memory), disk: num(r.disk), event_loop_lag: num(r.event_loop_lag) }]));
   }
 
   private async requestRows(segments: Segment[], scope: Scope, withBucket = false): Promise<RequestRollupRow[]> {

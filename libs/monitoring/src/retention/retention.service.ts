@@ -46,6 +46,10 @@ export class RetentionService {
       deletedRollups += minutes + longer;
     }
     const [, deletedLedgerRows] = await this.db.query('DELETE FROM ingest_batches WHERE written_at < $1', [rawCutoff]);
+    // Check results and resource samples live as long as raw rows; the hourly uptime as long as rollups.
+    await this.db.query('DELETE FROM service_health WHERE checked_at < $1', [rawCutoff]);
+    await this.db.query('DELETE FROM resource_samples WHERE ts < $1', [rawCutoff]);
+    await this.db.query('DELETE FROM service_uptime_hourly WHERE hour < $1', [rollupCutoff]);
 
     const createdPartitions = await this.partitions.ensureRange(now, Math.ceil(MAX_AGE_MS / DAY_MS), policy.partitionDaysAhead);
     return { droppedPartitions, deletedRollups, deletedLedgerRows, createdPartitions };

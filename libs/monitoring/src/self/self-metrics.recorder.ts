@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { ENV, Env, JobName, JobsService, QueryEvent, RequestEvent, withTimeout } from '@vigil/common';
+import { ENV, Env, ErrorEvent, JobName, JobsService, QueryEvent, RequestEvent, withTimeout } from '@vigil/common';
 import { SELF_PROJECT_ID } from '../entities/project.entity';
 
 export const SELF_SERVICE = Symbol('SELF_SERVICE');
@@ -17,6 +17,8 @@ export class SelfMetricsRecorder implements OnModuleInit, OnModuleDestroy, Befor
   private readonly logger = new Logger(SelfMetricsRecorder.name);
   private requests: RequestEvent[] = [];
   private queries: QueryEvent[] = [];
+  /** vigil's own error events (a breaker changing state): few, so kept until a flush gets them through. */
+  private errors: ErrorEvent[] = [];
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
   dropped = 0;
@@ -64,10 +66,15 @@ export class SelfMetricsRecorder implements OnModuleInit, OnModuleDestroy, Befor
     this.queries.push({ timestamp: Date.now(), service: this.service, query, durationMs });
   }
 
+  recordError(event: Omit<ErrorEvent, 'service' | 'timestamp'>): void {
+    if (!this.enabled || this.errors.length >= FLUSH_AT) return void this.dropped++;
+    this.errors.push({ timestamp: Date.now(), service: this.service, ...event });
+  }
+
   /** Hands everything buffered to the queue; concurrent callers share one flush. */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (!this.requests.length && !this.queries.length) return;
+    if (!this.requests.length && !this.queries.length && !this.errors.length) return;
     this.flushing = this.send().finally(() => (this.flushing = undefined));
     await this.flushing;
   }
@@ -75,12 +82,15 @@ export class SelfMetricsRecorder implements OnModuleInit, OnModuleDestroy, Befor
   private async send(): Promise<void> {
     const requests = this.requests;
     const queries = this.queries;
+    const errors = this.errors;
     this.requests = [];
     this.queries = [];
+    this.errors = [];
     const receivedAt = Date.now();
-    const sends: Array<[JobName.WriteRequestBatch | JobName.WriteQueryBatch, RequestEvent[] | QueryEvent[]]> = [
+    const sends: Array<[JobName.WriteRequestBatch | JobName.WriteQueryBatch | JobName.WriteErrorBatch, RequestEvent[] | QueryEvent[] | ErrorEvent[]]> = [
       [JobName.WriteRequestBatch, requests],
       [JobName.WriteQueryBatch, queries],
+      [JobName.WriteErrorBatch, errors],
     ];
     for (const [job, events] of sends) {
       if (!events.length) continue;
@@ -89,6 +99,10 @@ export class SelfMetricsRecorder implements OnModuleInit, OnModuleDestroy, Befor
         const added = this.jobs.add(job, { batchId, projectId: SELF_PROJECT_ID, receivedAt, events } as never, batchId);
         await withTimeout(added, this.env.INGEST_ENQUEUE_TIMEOUT_MS, 'self-metrics enqueue');
       } catch (error) {
+        if (job === JobName.WriteErrorBatch) {
+          this.errors.unshift(...(events as ErrorEvent[]));
+          continue;
+        }
         this.dropped += events.length;
         this.logger.warn({ err: (error as Error).message, dropped: events.length }, 'self-metrics flush failed');
       }
