@@ -13,6 +13,7 @@ import { IngestKeyGuard } from './auth/ingest-key.guard';
 import { IngestController } from './ingest/ingest.controller';
 import { IngestService } from './ingest/ingest.service';
 import { ProjectsController } from './projects/projects.controller';
+import { TokensController } from './tokens/tokens.controller';
 
 export const API_SERVICE_NAME = 'vigil-api';
 
@@ -34,7 +35,7 @@ export class ApiModule {
         HealthModule,
         MetricsModule,
       ],
-      controllers: [IngestController, ProjectsController, AnalyticsController, AlertingController, NotifyController, DashboardController],
+      controllers: [IngestController, ProjectsController, AnalyticsController, AlertingController, NotifyController, DashboardController, TokensController],
       providers: [IngestService, IngestKeyGuard, AdminTokenGuard],
     };
   }

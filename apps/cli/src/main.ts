@@ -7,6 +7,7 @@ import { registerKeyCommands } from './commands/keys.commands';
 import { registerNotifyCommands } from './commands/notify.commands';
 import { registerQueueCommands } from './commands/queue.commands';
 import { registerReportCommands } from './commands/report.commands';
+import { registerTokenCommands } from './commands/tokens.commands';
 import { explainConnectionError } from './database-errors';
 
 let context: CliContext | undefined;
@@ -22,6 +23,7 @@ registerQueueCommands(program, getContext);
 registerReportCommands(program, getContext);
 registerAlertingCommands(program, getContext);
 registerNotifyCommands(program, getContext);
+registerTokenCommands(program, getContext);
 
 async function main(): Promise<number> {
   try {

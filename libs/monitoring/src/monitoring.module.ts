@@ -6,12 +6,14 @@ import { ServiceHealth } from './entities/service-health.entity';
 import { MetricsQueryService } from './analytics/metrics-query.service';
 import { BatchWriter } from './ingest/batch-writer';
 import { ApiKeysService } from './keys/api-keys.service';
+import { AdminToken } from './tokens/admin-token.entity';
+import { AdminTokensService } from './tokens/admin-tokens.service';
 import { PartitionManager } from './partitions/partition-manager';
 import { RetentionService } from './retention/retention.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Project, ApiKey, ServiceHealth])],
-  providers: [ApiKeysService, PartitionManager, BatchWriter, MetricsQueryService, RetentionService],
-  exports: [ApiKeysService, PartitionManager, BatchWriter, MetricsQueryService, RetentionService],
+  imports: [TypeOrmModule.forFeature([Project, ApiKey, ServiceHealth, AdminToken])],
+  providers: [ApiKeysService, AdminTokensService, PartitionManager, BatchWriter, MetricsQueryService, RetentionService],
+  exports: [ApiKeysService, AdminTokensService, PartitionManager, BatchWriter, MetricsQueryService, RetentionService],
 })
 export class MonitoringModule {}

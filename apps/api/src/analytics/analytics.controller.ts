@@ -2,6 +2,7 @@ import { applyDecorators, Controller, Get, Param, Query, UseGuards } from '@nest
 import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ENDPOINT_SORTS, MetricsQueryService, TIMESERIES_METRICS } from '@vigil/monitoring';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { RequireRole } from '../auth/require-role.decorator';
 import { QueryReader } from './query-reader';
 
 type RawQuery = Record<string, unknown>;
@@ -29,6 +30,7 @@ export class AnalyticsController {
   constructor(private readonly metrics: MetricsQueryService) {}
 
   @Get('metrics/summary')
+  @RequireRole('viewer')
   @WindowAndScope()
   summary(@Query() query: RawQuery) {
     const q = new QueryReader(query);
@@ -38,6 +40,7 @@ export class AnalyticsController {
   }
 
   @Get('metrics/endpoints')
+  @RequireRole('viewer')
   @WindowAndScope()
   @ApiQuery({ name: 'sort', required: false, enum: [...ENDPOINT_SORTS] })
   @ApiQuery({ name: 'order', required: false, enum: ['asc', 'desc'] })
@@ -57,6 +60,7 @@ export class AnalyticsController {
   }
 
   @Get('metrics/timeseries')
+  @RequireRole('viewer')
   @WindowAndScope()
   @ApiQuery({ name: 'metric', required: false, enum: [...TIMESERIES_METRICS] })
   @ApiQuery({ name: 'step', required: false, description: '1m, 5m, 1h, 1d …' })
@@ -71,6 +75,7 @@ export class AnalyticsController {
   }
 
   @Get('metrics/slow-requests')
+  @RequireRole('viewer')
   @WindowAndScope()
   @ApiQuery({ name: 'threshold_ms', required: false })
   @ApiQuery({ name: 'limit', required: false })
@@ -84,6 +89,7 @@ export class AnalyticsController {
   }
 
   @Get('metrics/slow-queries')
+  @RequireRole('viewer')
   @WindowAndScope()
   @ApiQuery({ name: 'limit', required: false })
   slowQueries(@Query() query: RawQuery) {
@@ -95,6 +101,7 @@ export class AnalyticsController {
   }
 
   @Get('errors')
+  @RequireRole('viewer')
   @WindowAndScope()
   @ApiQuery({ name: 'severity', required: false, enum: [...SEVERITIES, 'ALL'] })
   @ApiQuery({ name: 'limit', required: false })
@@ -108,6 +115,7 @@ export class AnalyticsController {
   }
 
   @Get('errors/:fingerprint')
+  @RequireRole('viewer')
   @WindowAndScope()
   @ApiQuery({ name: 'limit', required: false })
   errorGroup(@Param('fingerprint') fingerprint: string, @Query() query: RawQuery) {
@@ -120,6 +128,7 @@ export class AnalyticsController {
   }
 
   @Get('dashboard')
+  @RequireRole('viewer')
   @WindowAndScope()
   async dashboard(@Query() query: RawQuery) {
     const q = new QueryReader(query);
