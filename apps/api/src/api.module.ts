@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { AlertingModule } from '@vigil/alerting';
 import { BreakersModule } from '@vigil/breakers';
 import { HealthModule, LoggingModule, MetricsModule, QueuesModule, RedisModule, VigilConfigModule, VigilConfigOptions } from '@vigil/common';
@@ -12,6 +13,7 @@ import { DashboardController } from './dashboard/dashboard.controller';
 import { IngestKeyGuard } from './auth/ingest-key.guard';
 import { IngestController } from './ingest/ingest.controller';
 import { IngestService } from './ingest/ingest.service';
+import { RateLimitGuard, RateLimitModule } from './limits/rate-limits';
 import { ProjectsController } from './projects/projects.controller';
 import { TokensController } from './tokens/tokens.controller';
 
@@ -34,9 +36,10 @@ export class ApiModule {
         BreakersModule,
         HealthModule,
         MetricsModule,
+        RateLimitModule,
       ],
       controllers: [IngestController, ProjectsController, AnalyticsController, AlertingController, NotifyController, DashboardController, TokensController],
-      providers: [IngestService, IngestKeyGuard, AdminTokenGuard],
+      providers: [IngestService, IngestKeyGuard, AdminTokenGuard, { provide: APP_GUARD, useClass: RateLimitGuard }],
     };
   }
 }
