@@ -4,7 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { ENV, Env, FieldIssue, NotFoundError, ValidationError } from '@vigil/common';
 import { LRUCache } from 'lru-cache';
 import { IsNull, Repository } from 'typeorm';
-import { hashSecret, KEY_PREFIX_LENGTH } from '../keys/api-keys.service';
+import { cachedLookup, hashSecret, KEY_PREFIX_LENGTH } from '../keys/api-keys.service';
 import { AdminToken, Role, ROLES } from './admin-token.entity';
 
 /** `vgt_` and 192 random bits, so a token and an ingest key (`vgl_`) are told apart at a glance. */
@@ -30,7 +30,7 @@ export class AdminTokensService {
     @InjectRepository(AdminToken) private readonly tokens: Repository<AdminToken>,
     @Inject(ENV) env: Pick<Env, 'API_KEY_CACHE_TTL_MS'>,
   ) {
-    this.cache = new LRUCache({ max: 10_000, ttl: Math.max(1, env.API_KEY_CACHE_TTL_MS) });
+    this.cache = new LRUCache({ max: 10_000, ttl: Math.max(1, env.API_KEY_CACHE_TTL_MS), noDeleteOnStaleGet: true });
   }
 
   async create(name: string, role: string): Promise<CreatedToken> {
@@ -58,12 +58,11 @@ export class AdminTokensService {
 
   /** The role of a presented token, or null for an unknown or revoked one. */
   async resolve(token: string): Promise<Role | null> {
-    const hash = hashSecret(token);
-    const cached = this.cache.get(hash);
-    if (cached) return cached.role;
-    const found = await this.tokens.findOne({ where: { tokenHash: hash, revokedAt: IsNull() }, select: ['role'] });
-    const role = found?.role ?? null;
-    this.cache.set(hash, { role });
+    const { role } = await cachedLookup(this.cache, hashSecret(token), async () => {
+      const found = await this.tokens.findOne({ where: { tokenHash: hashSecret(token), revokedAt: IsNull() }, select: ['role'] });
+      return { role: found?.role ?? null };
+    });
     return role;
   }
+
 }
