@@ -31,6 +31,10 @@ export interface LoadStats {
   /** 503s that carried Retry-After. */
   retryAfter503: number;
   networkErrors: number;
+  /** Network errors by cause: ECONNREFUSED while nothing listens is expected; a reset would be an answer lost. */
+  networkErrorCodes: Record<string, number>;
+  /** The first few 5xx answers, for the failure message. */
+  samples5xx: string[];
 }
 
 /**
@@ -39,7 +43,7 @@ export interface LoadStats {
  * gets its 202. `sent` is what vigil acknowledged.
  */
 export async function sendBatches(options: LoadOptions): Promise<LoadStats> {
-  const stats: LoadStats = { acceptedBatches: 0, acceptedEvents: 0, statuses: new Map(), retryAfter503: 0, networkErrors: 0 };
+  const stats: LoadStats = { acceptedBatches: 0, acceptedEvents: 0, statuses: new Map(), retryAfter503: 0, networkErrors: 0, networkErrorCodes: {}, samples5xx: [] };
   const run = `${Date.now().toString(36)}`;
   let next = 0;
   const sendOne = async (index: number) => {
@@ -61,7 +65,8 @@ export async function sendBatches(options: LoadOptions): Promise<LoadStats> {
           body,
           signal: AbortSignal.timeout(30_000),
         });
-        await response.arrayBuffer();
+        const text = await response.text();
+        if (response.status >= 500 && stats.samples5xx.length < 5) stats.samples5xx.push(`${response.status} ${text.slice(0, 300)}`);
         stats.statuses.set(response.status, (stats.statuses.get(response.status) ?? 0) + 1);
         if (response.status === 503 && response.headers.get('retry-after')) stats.retryAfter503++;
         if (response.status === 202) {
@@ -73,6 +78,8 @@ export async function sendBatches(options: LoadOptions): Promise<LoadStats> {
       } catch (error) {
         if ((error as Error).message.startsWith(`batch ${index}`)) throw error;
         stats.networkErrors++;
+        const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+        stats.networkErrorCodes[cause] = (stats.networkErrorCodes[cause] ?? 0) + 1;
       }
       await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
     }

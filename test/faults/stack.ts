@@ -30,10 +30,13 @@ export class AppProcess {
     return this;
   }
 
-  async stop(signal: NodeJS.Signals): Promise<number | null> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
-    this.child.kill(signal);
-    return exited(this.child);
+  /** The exit code, or the signal that ended it (after a graceful shutdown Nest re-raises SIGTERM). */
+  async stop(signal: NodeJS.Signals): Promise<number | string | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill(signal);
+      await exited(this.child);
+    }
+    return this.child.signalCode ?? this.child.exitCode;
   }
 }
 
