@@ -18,3 +18,10 @@ describe('numeric bounds of the wire format', () => {
     }
   });
 });
+
+describe('NUL in event text', () => {
+  it('becomes U+FFFD in every field, so rollups and fingerprints can store it', () => {
+    const [event] = parseBatch('errors', { events: [{ service: 's\0', type: 'Type\0Error', severity: 'HIGH', message: '\0boom' }] }, Date.now());
+    expect(event).toMatchObject({ service: 's\uFFFD', type: 'Type\uFFFDError', message: '\uFFFDboom' });
+  });
+});
