@@ -24,7 +24,7 @@ describe('rate limits', () => {
     const limited = await ingest(second.url, 'requests', a.key, body);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect((await limited.json()).error).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('at most 3 requests per 60 s') });
+    expect(((await limited.json()) as { error: unknown }).error).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('at most 3 requests per 60 s') });
     expect((await ingest(stack.api.url, 'requests', b.key, body)).status).toBe(202);
   });
 
@@ -56,7 +56,7 @@ describe('body limits, headers and CORS', () => {
       body: big,
     });
     expect(response.status).toBe(413);
-    expect((await response.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
     const { key } = await createProjectKey(stack.api.url);
     const batch = { events: requestEvents(3000, 'shop', { route: `/${'r'.repeat(1000)}` }) };
     expect(JSON.stringify(batch).length).toBeGreaterThan(2 * 1024 * 1024);

@@ -37,7 +37,7 @@ describe('secrets never reach the logs', () => {
       tokens.push(created.stdout.trim().split('\n').at(-1)!);
     }
     const [viewer, editor, admin] = tokens;
-    const made = await (await fetch(`${url}/api/v1/tokens`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'rest', role: 'viewer' }) })).json();
+    const made = await (await fetch(`${url}/api/v1/tokens`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'rest', role: 'viewer' }) })).json() as { token: string };
     tokens.push(made.token);
 
     await ingest(url, 'requests', key, { events: requestEvents(2) });

@@ -1,5 +1,4 @@
-import { count5xx, sendBatches, summary, waitFor } from './load';
-import { storedEvents } from './services';
+import { sendBatches, summary } from './load';
 import { AppProcess, FaultStack } from './stack';
 
 const EVENTS = Number(process.env.FAULT_EVENTS ?? 100_000);
@@ -39,16 +38,7 @@ describe('R8: SIGTERM to API and worker mid-ingest', () => {
     });
     const [apiExit, workerExit] = (await restarts)!;
 
-    const drained = await waitFor(async () => (await storedEvents(stack.pg.url, stack.projectId)).distinct >= load.acceptedEvents, 10 * 60_000);
-    await new Promise((r) => setTimeout(r, 3000));
-    const stored = await storedEvents(stack.pg.url, stack.projectId);
-    const result = {
-      sent: load.acceptedEvents,
-      stored: stored.distinct,
-      lost: load.acceptedEvents - stored.distinct,
-      duplicated: stored.rows - stored.distinct,
-      status5xx: count5xx(load),
-    };
+    const { drained, ...result } = await stack.outcome(load);
     console.log(summary('R8-sigterm', result, { networkErrors: load.networkErrors }));
     console.log(`network errors by cause: ${JSON.stringify(load.networkErrorCodes)}`);
     expect(load.samples5xx).toEqual([]);

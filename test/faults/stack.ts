@@ -2,7 +2,8 @@ import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { exited, runCli, spawnApp } from '../helpers/apps';
 import { ADMIN_TOKEN } from '../helpers/env';
-import { freePort, ScratchPostgres, ScratchRedis } from './services';
+import { count5xx, FaultResult, LoadStats, waitFor } from './load';
+import { freePort, ScratchPostgres, ScratchRedis, storedEvents } from './services';
 
 /** A built app as a process whose output is kept (the tail goes into a failure message). */
 export class AppProcess {
@@ -91,6 +92,24 @@ export class FaultStack {
     const app = new AppProcess(name, { ...this.env, LOG_LEVEL: 'info', ...overrides });
     this.apps.push(app);
     return app.ready();
+  }
+
+  /**
+   * Waits (up to 10 min) until every acknowledged event is stored, then a
+   * little longer so that a late redelivery would show up as a duplicate.
+   */
+  async outcome(load: LoadStats): Promise<FaultResult & { drained: boolean }> {
+    const drained = await waitFor(async () => (await storedEvents(this.pg.url, this.projectId)).distinct >= load.acceptedEvents, 10 * 60_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    const stored = await storedEvents(this.pg.url, this.projectId);
+    return {
+      drained,
+      sent: load.acceptedEvents,
+      stored: stored.distinct,
+      lost: load.acceptedEvents - stored.distinct,
+      duplicated: stored.rows - stored.distinct,
+      status5xx: count5xx(load),
+    };
   }
 
   async destroy(): Promise<void> {
