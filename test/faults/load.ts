@@ -1,3 +1,7 @@
+/** Events each of R1, R2 and R8 sends (the issue's R1 is `FAULT_EVENTS=1000000`), in batches of BATCH_SIZE. */
+export const FAULT_EVENTS = Number(process.env.FAULT_EVENTS ?? 100_000);
+export const BATCH_SIZE = 1000;
+
 /** The outcome of a fault, printed as the one summary line the issue asks for. */
 export interface FaultResult {
   sent: number;

@@ -1,8 +1,5 @@
-import { sendBatches, summary } from './load';
+import { BATCH_SIZE as BATCH, FAULT_EVENTS as EVENTS, sendBatches, summary } from './load';
 import { FaultStack } from './stack';
-
-const EVENTS = Number(process.env.FAULT_EVENTS ?? 100_000);
-const BATCH = 1000;
 
 /**
  * R1: events keep arriving while Postgres is down for 10 s and a worker is

@@ -1,8 +1,5 @@
-import { count5xx, sendBatches, summary } from './load';
+import { BATCH_SIZE as BATCH, FAULT_EVENTS as EVENTS, count5xx, sendBatches, summary } from './load';
 import { FaultStack } from './stack';
-
-const EVENTS = Number(process.env.FAULT_EVENTS ?? 100_000);
-const BATCH = 1000;
 
 /**
  * R2: Redis is SIGKILLed mid-ingest and restarted 5 s later from its

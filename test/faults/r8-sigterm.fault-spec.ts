@@ -1,8 +1,5 @@
-import { sendBatches, summary } from './load';
+import { BATCH_SIZE as BATCH, FAULT_EVENTS as EVENTS, sendBatches, summary } from './load';
 import { AppProcess, FaultStack } from './stack';
-
-const EVENTS = Number(process.env.FAULT_EVENTS ?? 100_000);
-const BATCH = 1000;
 
 /**
  * R8: SIGTERM to the API and to a worker while batches arrive and are being
