@@ -158,6 +158,9 @@ export class BenchStack {
       API_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       LOG_REQUESTS: 'false',
+      // Benches measure throughput, not the per-key budget.
+      RATE_LIMIT_INGEST: '0',
+      RATE_LIMIT_MANAGEMENT: '0',
       ...extra,
     };
   }

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AlertingModule } from '@vigil/alerting';
 import { BreakersModule } from '@vigil/breakers';
 import { HealthModule, LoggingModule, MetricsModule, QueuesModule, RedisModule, VigilConfigModule, VigilConfigOptions } from '@vigil/common';
@@ -17,7 +17,9 @@ import { DashboardController } from './dashboard/dashboard.controller';
 import { IngestKeyGuard } from './auth/ingest-key.guard';
 import { IngestController } from './ingest/ingest.controller';
 import { IngestService } from './ingest/ingest.service';
+import { RateLimitGuard, RateLimitModule } from './limits/rate-limits';
 import { ProjectsController } from './projects/projects.controller';
+import { TokensController } from './tokens/tokens.controller';
 
 export const API_SERVICE_NAME = 'vigil-api';
 
@@ -38,9 +40,17 @@ export class ApiModule {
         BreakersModule,
         HealthModule,
         MetricsModule,
+        RateLimitModule,
       ],
-      controllers: [IngestController, ProjectsController, AnalyticsController, AlertingController, NotifyController, DashboardController, BreakersController, ServicesController],
-      providers: [IngestService, IngestKeyGuard, AdminTokenGuard, QueryCache, { provide: APP_INTERCEPTOR, useClass: DatabaseBreakerInterceptor }],
+      controllers: [
+        IngestController, ProjectsController, AnalyticsController, AlertingController, NotifyController, DashboardController, BreakersController, ServicesController,
+        TokensController,
+      ],
+      providers: [
+        IngestService, IngestKeyGuard, AdminTokenGuard, QueryCache,
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_INTERCEPTOR, useClass: DatabaseBreakerInterceptor },
+      ],
     };
   }
 }

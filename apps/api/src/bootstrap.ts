@@ -4,6 +4,7 @@ import { createHttpApp, ENV, Env, isProbeOrScrape, requireAdminToken, VigilConfi
 import { SelfMetricsRecorder } from '@vigil/monitoring';
 import { ApiModule } from './api.module';
 import type { CacheTally } from './cache/query-cache';
+import { hardenHttp } from './limits/http-hardening';
 
 /** The ingest contract: a batch body is at most 5 MB. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -11,7 +12,7 @@ export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 /** Builds the API (not yet listening): used by main.ts and by the e2e tests. */
 export async function createApi(config: VigilConfigOptions = {}): Promise<NestFastifyApplication> {
   const app = await createHttpApp(ApiModule.forRoot(config), { bodyLimit: MAX_BODY_BYTES });
-  requireAdminToken(app.get<Env>(ENV));
+  await hardenHttp(app, requireAdminToken(app.get<Env>(ENV)));
   publishDocs(app);
   instrumentRequests(app, app.get(SelfMetricsRecorder));
   return app;

@@ -2,7 +2,7 @@ import { AlertRule, AlertsService, RulesService } from '@vigil/alerting';
 import { Env, readEnv, redisOptions } from '@vigil/common';
 import type { RedisOptions } from 'ioredis';
 import { dataSourceOptions } from '@vigil/database';
-import { ApiKey, ApiKeysService, MetricsQueryService, PartitionManager, Project, RetentionService } from '@vigil/monitoring';
+import { AdminToken, AdminTokensService, ApiKey, ApiKeysService, MetricsQueryService, PartitionManager, Project, RetentionService } from '@vigil/monitoring';
 import { DataSource, EntityManager } from 'typeorm';
 
 /** What a CLI command works with: the validated env and, on demand, the database. */
@@ -25,6 +25,10 @@ export class CliContext {
   async apiKeys(): Promise<ApiKeysService> {
     const db = await this.database();
     return new ApiKeysService(db.getRepository(Project), db.getRepository(ApiKey), this.env);
+  }
+
+  async adminTokens(): Promise<AdminTokensService> {
+    return new AdminTokensService((await this.database()).getRepository(AdminToken), this.env);
   }
 
   async metrics(): Promise<MetricsQueryService> {

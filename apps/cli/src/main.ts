@@ -8,6 +8,7 @@ import { registerNotifyCommands } from './commands/notify.commands';
 import { registerQueueCommands } from './commands/queue.commands';
 import { registerReportCommands } from './commands/report.commands';
 import { registerServicesCommands } from './commands/services.commands';
+import { registerTokenCommands } from './commands/tokens.commands';
 import { explainConnectionError } from './database-errors';
 
 let context: CliContext | undefined;
@@ -24,6 +25,7 @@ registerReportCommands(program, getContext);
 registerAlertingCommands(program, getContext);
 registerNotifyCommands(program, getContext);
 registerServicesCommands(program, getContext);
+registerTokenCommands(program, getContext);
 
 async function main(): Promise<number> {
   try {

@@ -7,6 +7,8 @@ export * from './ingest/copy-text';
 export * from './ingest/raw-tables';
 export * from './ingest/batch-writer';
 export * from './keys/api-keys.service';
+export * from './tokens/admin-token.entity';
+export * from './tokens/admin-tokens.service';
 export * from './normalize/sql-normalizer';
 export * from './normalize/error-fingerprint';
 export * from './partitions/partition-manager';

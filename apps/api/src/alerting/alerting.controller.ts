@@ -4,6 +4,7 @@ import { AlertsService, InhibitRulesService, NotificationDispatcher, RulesServic
 import { bodyValidator, ValidationError } from '@vigil/common';
 import { QueryReader } from '../analytics/query-reader';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { RequireRole } from '../auth/require-role.decorator';
 import { uuidParam } from '../http/uuid-param';
 
 interface ActionBody {
@@ -32,32 +33,38 @@ export class AlertingController {
   ) {}
 
   @Get('rules')
+  @RequireRole('viewer')
   async listRules() {
     return { rules: await this.rules.list() };
   }
 
   @Get('rules/:id')
+  @RequireRole('viewer')
   getRule(@Param('id', uuidParam('id')) id: string) {
     return this.rules.get(id);
   }
 
   @Post('rules')
+  @RequireRole('editor')
   createRule(@Body() body: unknown) {
     return this.rules.create(body);
   }
 
   @Patch('rules/:id')
+  @RequireRole('editor')
   updateRule(@Param('id', uuidParam('id')) id: string, @Body() body: unknown) {
     return this.rules.update(id, body);
   }
 
   @Delete('rules/:id')
+  @RequireRole('editor')
   @HttpCode(204)
   async deleteRule(@Param('id', uuidParam('id')) id: string): Promise<void> {
     await this.rules.remove(id);
   }
 
   @Get('alerts')
+  @RequireRole('viewer')
   listAlerts(@Query() query: Record<string, unknown>) {
     const q = new QueryReader(query);
     const state = q.oneOf('state', ['active', 'pending', 'firing', 'acknowledged', 'resolved'] as const, 'active');
@@ -73,16 +80,19 @@ export class AlertingController {
   }
 
   @Get('alerts/:id')
+  @RequireRole('viewer')
   getAlert(@Param('id', uuidParam('id')) id: string) {
     return this.alerts.get(id);
   }
 
   @Get('alerts/:id/history')
+  @RequireRole('viewer')
   history(@Param('id', uuidParam('id')) id: string) {
     return this.alerts.history(id);
   }
 
   @Post('alerts/:id/ack')
+  @RequireRole('editor')
   @HttpCode(200)
   acknowledge(@Param('id', uuidParam('id')) id: string, @Body() body: unknown) {
     const { by, comment } = actionBody(body ?? {});
@@ -90,6 +100,7 @@ export class AlertingController {
   }
 
   @Post('alerts/:id/resolve')
+  @RequireRole('editor')
   @HttpCode(200)
   async resolve(@Param('id', uuidParam('id')) id: string, @Body() body: unknown) {
     const { by, comment } = actionBody(body ?? {});
@@ -100,6 +111,7 @@ export class AlertingController {
   }
 
   @Get('silences')
+  @RequireRole('viewer')
   async listSilences(@Query() query: Record<string, unknown>) {
     const q = new QueryReader(query);
     const state = q.oneOf('state', ['active', 'all'] as const, 'active');
@@ -108,32 +120,38 @@ export class AlertingController {
   }
 
   @Post('silences')
+  @RequireRole('editor')
   createSilence(@Body() body: unknown) {
     return this.silences.create(body);
   }
 
   @Post('maintenance-windows')
+  @RequireRole('editor')
   createMaintenanceWindow(@Body() body: unknown) {
     return this.silences.createMaintenanceWindow(body);
   }
 
   @Delete('silences/:id')
+  @RequireRole('editor')
   @HttpCode(204)
   async expireSilence(@Param('id', uuidParam('id')) id: string): Promise<void> {
     await this.silences.expire(id);
   }
 
   @Get('inhibit-rules')
+  @RequireRole('viewer')
   async listInhibitRules() {
     return { inhibitRules: await this.inhibitRules.list() };
   }
 
   @Post('inhibit-rules')
+  @RequireRole('editor')
   createInhibitRule(@Body() body: unknown) {
     return this.inhibitRules.create(body);
   }
 
   @Delete('inhibit-rules/:id')
+  @RequireRole('editor')
   @HttpCode(204)
   async deleteInhibitRule(@Param('id', uuidParam('id')) id: string): Promise<void> {
     await this.inhibitRules.remove(id);

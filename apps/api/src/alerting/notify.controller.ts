@@ -4,6 +4,7 @@ import { ChannelsService, NOTIFICATION_STATES, NotificationsService, RoutesServi
 import { ValidationError } from '@vigil/common';
 import { QueryReader } from '../analytics/query-reader';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { RequireRole } from '../auth/require-role.decorator';
 import { uuidParam } from '../http/uuid-param';
 
 const notificationId = (value: string): string => {
@@ -24,33 +25,39 @@ export class NotifyController {
   ) {}
 
   @Get('channels')
+  @RequireRole('viewer')
   async listChannels() {
     return { channels: await this.channels.list() };
   }
 
   @Get('channels/:id')
+  @RequireRole('viewer')
   getChannel(@Param('id', uuidParam('id')) id: string) {
     return this.channels.get(id);
   }
 
   @Post('channels')
+  @RequireRole('admin')
   @ApiOperation({ summary: 'Create a channel; secrets are literal (stored encrypted) or {"env": "VIGIL_SECRET_..."}; a webhook gets a signing secret shown once' })
   createChannel(@Body() body: unknown) {
     return this.channels.create(body);
   }
 
   @Patch('channels/:id')
+  @RequireRole('admin')
   updateChannel(@Param('id', uuidParam('id')) id: string, @Body() body: unknown) {
     return this.channels.update(id, body);
   }
 
   @Delete('channels/:id')
+  @RequireRole('admin')
   @HttpCode(204)
   async deleteChannel(@Param('id', uuidParam('id')) id: string): Promise<void> {
     await this.channels.remove(id);
   }
 
   @Post('channels/:id/test')
+  @RequireRole('admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'Send a test notification now; 502 with the receiver’s answer if it fails' })
   testChannel(@Param('id', uuidParam('id')) id: string) {
@@ -58,32 +65,38 @@ export class NotifyController {
   }
 
   @Get('routes')
+  @RequireRole('viewer')
   async listRoutes() {
     return { routes: await this.routes.list() };
   }
 
   @Get('routes/:id')
+  @RequireRole('viewer')
   getRoute(@Param('id', uuidParam('id')) id: string) {
     return this.routes.get(id);
   }
 
   @Post('routes')
+  @RequireRole('admin')
   createRoute(@Body() body: unknown) {
     return this.routes.create(body);
   }
 
   @Patch('routes/:id')
+  @RequireRole('admin')
   updateRoute(@Param('id', uuidParam('id')) id: string, @Body() body: unknown) {
     return this.routes.update(id, body);
   }
 
   @Delete('routes/:id')
+  @RequireRole('admin')
   @HttpCode(204)
   async deleteRoute(@Param('id', uuidParam('id')) id: string): Promise<void> {
     await this.routes.remove(id);
   }
 
   @Get('notifications')
+  @RequireRole('viewer')
   @ApiOperation({ summary: 'Notifications with their deliveries; state=dead lists the dead letters' })
   listNotifications(@Query() query: Record<string, unknown>) {
     const q = new QueryReader(query);
@@ -97,6 +110,7 @@ export class NotifyController {
   }
 
   @Post('notifications/:id/retry')
+  @RequireRole('editor')
   @HttpCode(202)
   @ApiOperation({ summary: 'Re-drive the dead deliveries of a notification from attempt one' })
   retry(@Param('id') id: string) {

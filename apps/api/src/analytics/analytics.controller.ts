@@ -2,6 +2,7 @@ import { applyDecorators, Controller, Get, Param, Query, Req, UseGuards } from '
 import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ENDPOINT_SORTS, MetricsQueryService, TIMESERIES_METRICS, TimeWindow } from '@vigil/monitoring';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { RequireRole } from '../auth/require-role.decorator';
 import { CacheCategory, QueryCache, tallyOf } from '../cache/query-cache';
 import { QueryReader } from './query-reader';
 
@@ -38,6 +39,7 @@ export class AnalyticsController {
   }
 
   @Get('metrics/summary')
+  @RequireRole('viewer')
   @WindowAndScope()
   summary(@Query() query: RawQuery, @Req() request: object) {
     const q = new QueryReader(query);
@@ -47,6 +49,7 @@ export class AnalyticsController {
   }
 
   @Get('metrics/endpoints')
+  @RequireRole('viewer')
   @WindowAndScope()
   @ApiQuery({ name: 'sort', required: false, enum: [...ENDPOINT_SORTS] })
   @ApiQuery({ name: 'order', required: false, enum: ['asc', 'desc'] })
@@ -66,6 +69,7 @@ export class AnalyticsController {
   }
 
   @Get('metrics/timeseries')
+  @RequireRole('viewer')
   @WindowAndScope()
   @ApiQuery({ name: 'metric', required: false, enum: [...TIMESERIES_METRICS] })
   @ApiQuery({ name: 'step', required: false, description: '1m, 5m, 1h, 1d …' })
@@ -80,6 +84,7 @@ export class AnalyticsController {
   }
 
   @Get('metrics/slow-requests')
+  @RequireRole('viewer')
   @WindowAndScope()
   @ApiQuery({ name: 'threshold_ms', required: false })
   @ApiQuery({ name: 'limit', required: false })
@@ -93,6 +98,7 @@ export class AnalyticsController {
   }
 
   @Get('metrics/slow-queries')
+  @RequireRole('viewer')
   @WindowAndScope()
   @ApiQuery({ name: 'limit', required: false })
   slowQueries(@Query() query: RawQuery) {
@@ -104,6 +110,7 @@ export class AnalyticsController {
   }
 
   @Get('errors')
+  @RequireRole('viewer')
   @WindowAndScope()
   @ApiQuery({ name: 'severity', required: false, enum: [...SEVERITIES, 'ALL'] })
   @ApiQuery({ name: 'limit', required: false })
@@ -117,6 +124,7 @@ export class AnalyticsController {
   }
 
   @Get('errors/:fingerprint')
+  @RequireRole('viewer')
   @WindowAndScope()
   @ApiQuery({ name: 'limit', required: false })
   errorGroup(@Param('fingerprint') fingerprint: string, @Query() query: RawQuery) {
@@ -129,6 +137,7 @@ export class AnalyticsController {
   }
 
   @Get('dashboard')
+  @RequireRole('viewer')
   @WindowAndScope()
   dashboard(@Query() query: RawQuery, @Req() request: object) {
     const q = new QueryReader(query);

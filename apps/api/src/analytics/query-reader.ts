@@ -18,6 +18,8 @@ export class QueryReader {
     const value = this.query[name];
     if (value === undefined) return undefined;
     if (typeof value !== 'string') throw new ValidationError([{ path: name, message: 'must be given once' }]);
+    // PostgreSQL text cannot hold NUL: a 400 here, not a failed query.
+    if (value.includes('\0')) throw new ValidationError([{ path: name, message: 'must not contain NUL characters' }]);
     return value;
   }
 

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { bodyValidator } from '@vigil/common';
 import { ApiKeysService } from '@vigil/monitoring';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { RequireRole } from '../auth/require-role.decorator';
 import { uuidParam } from '../http/uuid-param';
 
 interface NameBody {
@@ -25,27 +26,32 @@ export class ProjectsController {
   constructor(private readonly keys: ApiKeysService) {}
 
   @Get('projects')
+  @RequireRole('viewer')
   async list() {
     return { projects: await this.keys.listProjects() };
   }
 
   @Post('projects')
+  @RequireRole('admin')
   create(@Body() body: unknown) {
     return this.keys.createProject(nameBody(body).name.trim());
   }
 
   @Get('projects/:id/keys')
+  @RequireRole('viewer')
   async listKeys(@Param('id', uuidParam('id')) projectId: string) {
     return { keys: await this.keys.listKeys(projectId) };
   }
 
   @Post('projects/:id/keys')
+  @RequireRole('admin')
   async createKey(@Param('id', uuidParam('id')) projectId: string, @Body() body: unknown) {
     const { key, apiKey } = await this.keys.createKey(projectId, nameBody(body).name.trim());
     return { ...apiKey, key };
   }
 
   @Delete('keys/:id')
+  @RequireRole('admin')
   @HttpCode(204)
   async revoke(@Param('id', uuidParam('id')) id: string): Promise<void> {
     await this.keys.revokeKey(id);

@@ -4,6 +4,7 @@ import { ValidationError } from '@vigil/common';
 import { ServiceTargetsService, validateTarget } from '@vigil/monitoring';
 import { QueryReader } from '../analytics/query-reader';
 import { AdminTokenGuard } from '../auth/admin-token.guard';
+import { RequireRole } from '../auth/require-role.decorator';
 import { uuidParam } from '../http/uuid-param';
 
 /** Service and uptime check targets (admin token); the worker checks each on its interval. */
@@ -15,11 +16,13 @@ export class ServicesController {
   constructor(private readonly targets: ServiceTargetsService) {}
 
   /** Every target with its current status and uptime % over 24 h, 7 d and 30 d. */
+  @RequireRole('viewer')
   @Get()
   async list() {
     return { services: await this.targets.list() };
   }
 
+  @RequireRole('viewer')
   @Get(':id')
   get(@Param('id', uuidParam('id')) id: string) {
     return this.targets.get(id);
@@ -41,6 +44,7 @@ export class ServicesController {
     await this.targets.remove(id);
   }
 
+  @RequireRole('viewer')
   @Get(':id/history')
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'since', required: false, description: 'ISO-8601' })

@@ -67,6 +67,10 @@ export interface Env {
   ALERT_EMAIL_TO?: string;
   SLACK_WEBHOOK_URL?: string;
   SLACK_ALERT_CHANNEL?: string;
+  RATE_LIMIT_WINDOW_SECONDS: number;
+  RATE_LIMIT_INGEST: number;
+  RATE_LIMIT_MANAGEMENT: number;
+  CORS_ORIGINS: string;
   /** `VIGIL_SECRET_*` variables: secrets a channel names instead of storing them. */
   SECRET_VARS: Record<string, string>;
 }
@@ -153,6 +157,12 @@ export const envSchema: JSONSchemaType<Env> = {
     ALERT_EMAIL_TO: { type: 'string', minLength: 3, nullable: true },
     SLACK_WEBHOOK_URL: { type: 'string', pattern: '^https?://', nullable: true },
     SLACK_ALERT_CHANNEL: { type: 'string', minLength: 1, nullable: true },
+    // Requests per credential (ingest key, management token; the client IP without one) per window; 0 turns a limit off.
+    RATE_LIMIT_WINDOW_SECONDS: int(1, 86_400, 60),
+    RATE_LIMIT_INGEST: int(0, 100_000_000, 6000),
+    RATE_LIMIT_MANAGEMENT: int(0, 100_000_000, 1200),
+    // Comma-separated origins allowed to call the API from a browser; empty (the default) allows none.
+    CORS_ORIGINS: { type: 'string', pattern: '^(https?://[^,\\s]+(,\\s*https?://[^,\\s]+)*)?$', default: '' },
     SECRET_VARS: { type: 'object', required: [], additionalProperties: { type: 'string' }, default: {} },
   },
 };

@@ -20,6 +20,9 @@ export async function createHttpApp(module: Type | DynamicModule, options: HttpA
     genReqId: requestIdFor,
     // Answer keep-alive clients' idle sockets at close so that shutdown is not held open.
     forceCloseConnections: 'idle',
+    // A request that reached a kept-alive socket as shutdown began is served (with Connection: close):
+    // queues and database close only after the server, and Fastify's own 503 would have neither our error shape nor Retry-After.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));

@@ -47,6 +47,25 @@ export function bodyValidator<T>(schema: Schema): (body: unknown) => T {
   const validate = ajv.compile(schema);
   return (body) => {
     if (!validate(body)) throw new ValidationError(toFieldIssues(validate.errors));
+    const nul = nulPath(body, '');
+    if (nul !== undefined) throw new ValidationError([{ path: nul || 'body', message: 'must not contain NUL characters' }]);
     return body as T;
   };
+}
+
+/** PostgreSQL text cannot hold NUL: the path of the first string (or key) with one, so it is a 400, not a failed query. */
+export function nulPath(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\0') ? path : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nulPath(value[i], `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const found = key.includes('\0') ? joinPath(path, key) : nulPath(item, joinPath(path, key));
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }

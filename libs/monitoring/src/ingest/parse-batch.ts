@@ -11,6 +11,19 @@ export interface EventOf {
 }
 
 /**
+ * PostgreSQL text cannot hold NUL. COPY replaced it, but the same strings also
+ * reach rollups and fingerprints through query parameters, where a NUL failed
+ * the batch on every retry after it had been accepted: U+FFFD it is, once, here.
+ * (Nested `context` objects are cleaned when they are written as jsonb.)
+ */
+function replaceNul(event: Record<string, unknown>): void {
+  for (const key in event) {
+    const value = event[key];
+    if (typeof value === 'string' && value.includes('\0')) event[key] = value.replace(/\0/g, '\uFFFD');
+  }
+}
+
+/**
  * Validates a whole batch and returns its events with timestamps as epoch ms.
  * Any bad event rejects the batch: nothing of it is stored.
  */
@@ -30,6 +43,7 @@ export function parseBatch<K extends IngestKind>(kind: K, body: unknown, now: nu
     }
     event.timestamp = ts;
     if (kind === 'requests') event.method = (event.method as string).toUpperCase();
+    replaceNul(event);
   }
   return events as unknown as EventOf[K][];
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { ENV, Env, NotFoundError } from '@vigil/common';
+import { ENV, Env, NotFoundError, ServiceUnavailableError } from '@vigil/common';
 import { LRUCache } from 'lru-cache';
 import { IsNull, Repository } from 'typeorm';
 import { ApiKey } from '../entities/api-key.entity';
@@ -11,6 +11,27 @@ export const KEY_PREFIX_LENGTH = 12;
 
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
+}
+
+/**
+ * A cached credential lookup that survives a Postgres outage: ingest must keep
+ * accepting into Redis while the database is away, so a credential seen before
+ * is answered from its expired entry (a revocation made meanwhile applies once
+ * Postgres is back); one never seen gets 503 with Retry-After, not a 500.
+ */
+export async function cachedLookup<T extends object>(cache: LRUCache<string, T>, hash: string, lookup: () => Promise<T>): Promise<T> {
+  const cached = cache.get(hash);
+  if (cached) return cached;
+  let value: T;
+  try {
+    value = await lookup();
+  } catch {
+    const last = cache.get(hash, { allowStale: true });
+    if (last) return last;
+    throw new ServiceUnavailableError('cannot check the credential: the database is unavailable; retry later', 5);
+  }
+  cache.set(hash, value);
+  return value;
 }
 
 /** `vgl_` and 32 random base64url characters (192 bits): hashing with SHA-256 is enough. */
@@ -38,7 +59,8 @@ export class ApiKeysService {
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
     @Inject(ENV) env: Pick<Env, 'API_KEY_CACHE_TTL_MS'>,
   ) {
-    this.cache = new LRUCache({ max: 10_000, ttl: Math.max(1, env.API_KEY_CACHE_TTL_MS) });
+    // Expired answers are kept (not served) so that they can stand in while Postgres is away.
+    this.cache = new LRUCache({ max: 10_000, ttl: Math.max(1, env.API_KEY_CACHE_TTL_MS), noDeleteOnStaleGet: true });
   }
 
   async createProject(name: string): Promise<Project> {
@@ -76,12 +98,10 @@ export class ApiKeysService {
 
   /** The project a presented key belongs to, or null for an unknown or revoked key. */
   async resolve(key: string): Promise<string | null> {
-    const hash = hashSecret(key);
-    const cached = this.cache.get(hash);
-    if (cached) return cached.projectId;
-    const found = await this.keys.findOne({ where: { keyHash: hash, revokedAt: IsNull() }, select: ['projectId'] });
-    const projectId = found?.projectId ?? null;
-    this.cache.set(hash, { projectId });
+    const { projectId } = await cachedLookup(this.cache, hashSecret(key), async () => {
+      const found = await this.keys.findOne({ where: { keyHash: hashSecret(key), revokedAt: IsNull() }, select: ['projectId'] });
+      return { projectId: found?.projectId ?? null };
+    });
     return projectId;
   }
 }
