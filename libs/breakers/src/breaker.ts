@@ -72,6 +72,11 @@ export class Breaker {
     }
   }
 
+  /** For work longer than the breaker's timeout: only refused while the breaker is open, not timed by it. */
+  ensureClosed(): void {
+    if (this.breaker.opened) throw new BreakerOpenError(this.name, this.retryAfterMs());
+  }
+
   on(event: 'open' | 'close' | 'halfOpen', listener: () => void): void {
     this.breaker.on(event as 'open', listener);
   }

@@ -10,12 +10,13 @@ import { DefaultRules1763930000000 } from './migrations/1763930000000-default-ru
 import { Notifications1763940000000 } from './migrations/1763940000000-notifications';
 import { ServiceChecks1763950000000 } from './migrations/1763950000000-service-checks';
 import { AdminTokens1763960000000 } from './migrations/1763960000000-admin-tokens';
+import { ActiveCriticalLabels1763970000000 } from './migrations/1763970000000-active-critical-labels';
 
 /** Entities and migrations are listed, never globbed from dist/. */
 export const ENTITIES = [Project, ApiKey, ServiceHealth, PerformanceAlert, AlertRule, AdminToken];
 export const MIGRATIONS = [
   InitialSchema1763900000000, Rollups1763910000000, Alerting1763920000000, DefaultRules1763930000000, Notifications1763940000000, ServiceChecks1763950000000,
-  AdminTokens1763960000000,
+  AdminTokens1763960000000, ActiveCriticalLabels1763970000000,
 ];
 
 export function dataSourceOptions(

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { AlertRule, RuleInput, RulesService, TickResult, validateRule } from '@vigil/alerting';
 import { ConflictError, Env, JobName, NotFoundError, ValidationError } from '@vigil/common';
-import { parse as parseYaml } from 'yaml';
 import { CliContext } from '../cli-context';
 import { fail, printTable } from '../output';
 import { runInWorker } from '../worker-job';
+import { readYamlList } from '../yaml-list';
 
 /** Alerts, a one-off evaluation through the worker, and rules kept as code in a YAML file. */
 export function registerAlertingCommands(program: Command, context: () => CliContext): void {
@@ -188,16 +187,7 @@ interface RulePlan {
 
 /** The file's rules, all valid and uniquely named; otherwise every problem is reported and nothing is applied. */
 async function readRuleFile(file: string): Promise<RuleInput[]> {
-  const refuse = (problems: string) => fail(`${file}: ${problems}\nnothing was changed`, 2);
-  const source = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => fail(`cannot read ${file} (${error.code ?? error.message})`, 2));
-  let document: unknown;
-  try {
-    document = parseYaml(source);
-  } catch (error) {
-    return refuse((error as Error).message);
-  }
-  const list = (document as { rules?: unknown } | null)?.rules;
-  if (!Array.isArray(list)) return refuse('expected a top-level `rules:` list');
+  const { list, refuse } = await readYamlList(file, 'rules');
 
   const problems = problemsOf(list);
   if (problems.length) return refuse(`${problems.length} problem(s):\n  ${problems.join('\n  ')}`);

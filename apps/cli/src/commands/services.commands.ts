@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { ValidationError } from '@vigil/common';
 import { ServiceTargetsService, TargetInput, validateTarget } from '@vigil/monitoring';
-import { parse as parseYaml } from 'yaml';
 import { CliContext } from '../cli-context';
-import { fail, printTable } from '../output';
+import { printTable } from '../output';
+import { readYamlList } from '../yaml-list';
 
 /** Service and uptime check targets: their status, and targets kept as code in a YAML file. */
 export function registerServicesCommands(program: Command, context: () => CliContext): void {
@@ -46,16 +45,7 @@ export function registerServicesCommands(program: Command, context: () => CliCon
 
 /** Every target checked before anything is written: one bad entry changes nothing. */
 async function readServicesFile(file: string): Promise<TargetInput[]> {
-  const refuse = (problems: string) => fail(`${file}: ${problems}\nnothing was changed`, 2);
-  const source = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => fail(`cannot read ${file} (${error.code ?? error.message})`, 2));
-  let document: unknown;
-  try {
-    document = parseYaml(source);
-  } catch (error) {
-    return refuse((error as Error).message);
-  }
-  const list = (document as { services?: unknown } | null)?.services;
-  if (!Array.isArray(list)) return refuse('expected a top-level `services:` list');
+  const { list, refuse } = await readYamlList(file, 'services');
   const problems: string[] = [];
   const targets = list.flatMap((entry, i) => {
     try {

@@ -17,7 +17,11 @@ export class AlertingProcessor {
   async process(job: Job, token?: string): Promise<TickResult> {
     switch (job.name) {
       case JobName.EvaluateRules: {
-        const evaluate = () => this.breakers.database.run(() => this.evaluator.evaluateTick(job.data.tick, job.data.group ?? 'thresholds'));
+        // A storm can fire thousands of alerts in one tick, longer than the breaker's timeout allows.
+        const evaluate = async () => {
+          this.breakers.database.ensureClosed();
+          return this.evaluator.evaluateTick(job.data.tick, job.data.group ?? 'thresholds');
+        };
         const result = await delayWhileOpen(job, token, evaluate);
         if (result.notified.length) await this.jobs.add(JobName.RouteNotifications, {}, `route-${result.notified[0]}`);
         return result;

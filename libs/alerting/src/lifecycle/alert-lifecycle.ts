@@ -114,17 +114,22 @@ export interface InhibitRule {
  * Built in: a firing critical mutes a warning with exactly the same labels.
  */
 async function inhibitedBy(tx: EntityManager, alertId: string, labels: Record<string, string>, severity: string): Promise<string | null> {
+  // Indexed lookups, not a scan of every active alert: a storm fires thousands in one tick.
+  if (severity === 'warning') {
+    const [critical] = await tx.query(
+      `SELECT 1 FROM performance_alerts WHERE state IN ('firing', 'acknowledged') AND severity = 'critical' AND labels = $2::jsonb AND id <> $1 LIMIT 1`,
+      [alertId, JSON.stringify(labels)],
+    );
+    if (critical) return 'inhibited:critical';
+  }
+  const rules: InhibitRule[] = await tx.query(`SELECT id, source_matchers, target_matchers, equal FROM inhibit_rules`);
+  const targeting = rules.filter((rule) => matchesAll(rule.target_matchers, { ...labels, severity }));
+  if (!targeting.length) return null;
   const firing: Array<{ id: string; labels: Record<string, string>; severity: string }> = await tx.query(
     `SELECT id, labels, severity FROM performance_alerts WHERE state IN ('firing', 'acknowledged') AND id <> $1`,
     [alertId],
   );
-  const identity = JSON.stringify(Object.entries(labels).sort());
-  if (severity === 'warning' && firing.some((a) => a.severity === 'critical' && JSON.stringify(Object.entries(a.labels).sort()) === identity)) {
-    return 'inhibited:critical';
-  }
-  const rules: InhibitRule[] = await tx.query(`SELECT id, source_matchers, target_matchers, equal FROM inhibit_rules`);
-  for (const rule of rules) {
-    if (!matchesAll(rule.target_matchers, { ...labels, severity })) continue;
+  for (const rule of targeting) {
     const source = firing.find((a) => matchesAll(rule.source_matchers, { ...a.labels, severity: a.severity }) && rule.equal.every((l) => (a.labels[l] ?? '') === (labels[l] ?? '')));
     if (source) return `inhibited:${rule.id}`;
   }

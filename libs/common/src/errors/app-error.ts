@@ -54,22 +54,22 @@ export class IdempotencyKeyReusedError extends AppError {
   readonly code = 'IDEMPOTENCY_KEY_REUSED';
 }
 
-export class RateLimitedError extends AppError {
-  readonly status = 429;
-  readonly code = 'RATE_LIMITED';
+/** An answer that says when to come back (`Retry-After`, whole seconds). */
+abstract class RetryLaterError extends AppError {
   constructor(message: string, retryAfterSeconds: number) {
     super(message);
     this.headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterSeconds)));
   }
 }
 
-export class ServiceUnavailableError extends AppError {
+export class RateLimitedError extends RetryLaterError {
+  readonly status = 429;
+  readonly code = 'RATE_LIMITED';
+}
+
+export class ServiceUnavailableError extends RetryLaterError {
   readonly status = 503;
   readonly code = 'SERVICE_UNAVAILABLE';
-  constructor(message: string, retryAfterSeconds: number) {
-    super(message);
-    this.headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterSeconds)));
-  }
 }
 
 /** A receiver vigil called (a notification channel under test) failed. */
