@@ -1,6 +1,7 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { createHttpApp, ENV, Env, isProbeOrScrape, requireAdminToken, VigilConfigOptions } from '@vigil/common';
+import { instrumentFastify } from '@vigil/client';
 import { SelfMetricsRecorder } from '@vigil/monitoring';
 import { ApiModule } from './api.module';
 
@@ -28,25 +29,12 @@ function publishDocs(app: NestFastifyApplication): void {
 }
 
 /**
- * vigil's own requests: route template, status and duration, recorded after
- * the response is sent. The final flush runs when Fastify closes, after
- * in-flight requests finished and before the queues are closed.
+ * vigil's own requests, through the client package's Fastify hooks: route
+ * template, status and duration after the response is sent. The final flush
+ * runs when Fastify closes, after in-flight requests finished and before the
+ * queues are closed.
  */
 function instrumentRequests(app: NestFastifyApplication, recorder: SelfMetricsRecorder): void {
   if (!recorder.enabled) return;
-  const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url;
-    if (!isProbeOrScrape(route)) {
-      recorder.recordRequest({
-        method: request.method,
-        route: route ?? '(unmatched)',
-        status: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
-        requestId: request.id,
-      });
-    }
-    done();
-  });
-  fastify.addHook('onClose', async () => recorder.flush());
+  instrumentFastify(app.getHttpAdapter().getInstance(), recorder.client, { ignore: isProbeOrScrape });
 }
