@@ -12,6 +12,7 @@ import { DashboardController } from './dashboard/dashboard.controller';
 import { IngestKeyGuard } from './auth/ingest-key.guard';
 import { IngestController } from './ingest/ingest.controller';
 import { IngestService } from './ingest/ingest.service';
+import { OtlpController } from './otlp/otlp.controller';
 import { ProjectsController } from './projects/projects.controller';
 
 export const API_SERVICE_NAME = 'vigil-api';
@@ -34,7 +35,7 @@ export class ApiModule {
         HealthModule,
         MetricsModule,
       ],
-      controllers: [IngestController, ProjectsController, AnalyticsController, AlertingController, NotifyController, DashboardController],
+      controllers: [IngestController, OtlpController, ProjectsController, AnalyticsController, AlertingController, NotifyController, DashboardController],
       providers: [IngestService, IngestKeyGuard, AdminTokenGuard],
     };
   }

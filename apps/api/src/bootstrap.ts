@@ -1,8 +1,9 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { createHttpApp, ENV, Env, isProbeOrScrape, requireAdminToken, VigilConfigOptions } from '@vigil/common';
+import { createHttpApp, ENV, Env, isProbeOrScrape, requireAdminToken, ValidationError, VigilConfigOptions } from '@vigil/common';
 import { instrumentFastify } from '@vigil/client';
-import { SelfMetricsRecorder } from '@vigil/monitoring';
+import { PROTOBUF, SelfMetricsRecorder } from '@vigil/monitoring';
+import fastifyCompress from '@fastify/compress';
 import { ApiModule } from './api.module';
 
 /** The ingest contract: a batch body is at most 5 MB. */
@@ -12,9 +13,27 @@ export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 export async function createApi(config: VigilConfigOptions = {}): Promise<NestFastifyApplication> {
   const app = await createHttpApp(ApiModule.forRoot(config), { bodyLimit: MAX_BODY_BYTES });
   requireAdminToken(app.get<Env>(ENV));
+  await acceptCompressedBodies(app);
   publishDocs(app);
   instrumentRequests(app, app.get(SelfMetricsRecorder));
   return app;
+}
+
+/**
+ * gzip/deflate request bodies (clients and OTLP exporters compress batches)
+ * are inflated once, before any parser, and still held to the body limit.
+ * OTLP protobuf arrives as a raw buffer for its controller to decode.
+ */
+async function acceptCompressedBodies(app: NestFastifyApplication): Promise<void> {
+  await app.register(fastifyCompress, {
+    globalCompression: false,
+    requestEncodings: ['gzip', 'deflate'],
+    onUnsupportedRequestEncoding: (encoding) =>
+      new ValidationError([{ path: 'header content-encoding', message: `${encoding} is not supported: use gzip or deflate` }]),
+    // Merged into the zlib error by the plugin, so only its fields survive: a 400 that names the body.
+    onInvalidRequestPayload: (encoding) => ({ name: 'BadRequest', statusCode: 400, message: `body is not valid ${encoding} data` }) as Error,
+  });
+  app.getHttpAdapter().getInstance().addContentTypeParser(PROTOBUF, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 }
 
 /** OpenAPI at `/docs` (UI) and `/docs-json`. */

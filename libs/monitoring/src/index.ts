@@ -21,3 +21,5 @@ export * from './analytics/time-window';
 export * from './analytics/request-stats';
 export * from './analytics/metrics-query.service';
 export * from './retention/retention.service';
+export * from './otlp/otlp-decode';
+export * from './otlp/otlp-spans';
