@@ -54,6 +54,10 @@ export function normalizeSql(sql: string): string {
       i++;
       while (i < n && isIdentPart(sql[i])) i++;
       tokens.push('?');
+    } else if (c === '?' && next !== '|' && next !== '&') {
+      // A placeholder (also what normalizing leaves): its own token, so normalizing twice changes nothing.
+      tokens.push('?');
+      i++;
     } else if (isDigit(c) || (c === '.' && isDigit(next))) {
       i = skipNumber(sql, i);
       tokens.push('?');
