@@ -6,7 +6,7 @@ export type { HttpTransportOptions } from './http-transport';
 export { requestContext } from './context';
 export type { RequestContext } from './context';
 export type { MiddlewareOptions } from './middleware-options';
-export { vigilExpress, vigilExpressErrors } from './express';
+export { instrumentExpress, vigilExpress, vigilExpressErrors } from './express';
 export { instrumentFastify, vigilFastify } from './fastify';
 export type { FastifyOptions } from './fastify';
 export { VigilInterceptor, VigilModule, VIGIL_CLIENT } from './nest';
