@@ -29,7 +29,7 @@ module.exports = {
   testTimeout: 60_000,
   globalSetup: '<rootDir>/test/global-setup.ts',
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,packages}/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,packages,docker}/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'integration',
