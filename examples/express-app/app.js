@@ -4,7 +4,7 @@
 //   VIGIL_URL=http://localhost:3000 VIGIL_API_KEY=vgl_... [DATABASE_URL=postgres://...] node app.js
 const express = require('express');
 const { Pool } = require('pg');
-const { createVigil, instrumentPg, vigilExpress, vigilExpressErrors } = require('@vigil/client');
+const { createVigil, instrumentExpress, instrumentPg, vigilExpressErrors } = require('@vigil/client');
 
 const vigil = createVigil({
   url: process.env.VIGIL_URL ?? 'http://localhost:3000',
@@ -18,8 +18,9 @@ const vigil = createVigil({
 const pool = process.env.DATABASE_URL ? instrumentPg(new Pool({ connectionString: process.env.DATABASE_URL }), vigil) : undefined;
 
 const app = express();
-// First, so it sees every request; the user id comes from wherever your auth puts it.
-app.use(vigilExpress(vigil, { user: (req) => req.get('x-user-id'), ignore: (route) => route === '/health' }));
+// Every request of the app (app.use(vigilExpress(vigil, ...)) first does the same as a middleware).
+// The user id comes from wherever your auth puts it.
+instrumentExpress(app, vigil, { user: (req) => req.get('x-user-id'), ignore: (route) => route === '/health' });
 
 app.get('/health', (_req, res) => res.send('ok'));
 
