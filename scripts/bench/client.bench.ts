@@ -13,7 +13,11 @@ import { envInt } from './harness';
  * really sends its batches (gzipped, over HTTP) to a sink here that answers
  * 202, so batching and compression are part of the price.
  *
- *   BENCH_ROUNDS (6)  BENCH_SECONDS (5)  BENCH_CONNECTIONS (32)
+ * On a shared machine single rounds swing by tens of percent either way, so
+ * rounds are short, alternate, and each side's rate is its median round.
+ *
+ *   BENCH_ROUNDS (12)  BENCH_SECONDS (3)  BENCH_CONNECTIONS (32)
+ *   BENCH_INTEGRATION: app (instrumentExpress, default) or middleware (app.use(vigilExpress))
  */
 
 const WARMUP_SECONDS = 3;
@@ -22,15 +26,16 @@ interface Variant {
   name: string;
   process: ChildProcess;
   url: string;
-  requests: number;
-  seconds: number;
+  rates: number[];
 }
 
 async function main(): Promise<string> {
-  const rounds = envInt('BENCH_ROUNDS', 6);
-  const seconds = envInt('BENCH_SECONDS', 5);
+  const rounds = envInt('BENCH_ROUNDS', 12);
+  const seconds = envInt('BENCH_SECONDS', 3);
   const connections = envInt('BENCH_CONNECTIONS', 32);
-  console.log(`client bench: ${rounds} rounds of ${seconds} s per variant, ${connections} connections`);
+  const integration = process.env.BENCH_INTEGRATION ?? 'app';
+  if (integration !== 'app' && integration !== 'middleware') throw new Error('BENCH_INTEGRATION must be app or middleware');
+  console.log(`client bench (${integration}): ${rounds} rounds of ${seconds} s per variant, ${connections} connections`);
 
   let received = 0;
   const sink = createServer((req, res) => {
@@ -44,7 +49,7 @@ async function main(): Promise<string> {
   await once(sink, 'listening');
   const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
 
-  const variants = await Promise.all([start('with', 'on', sinkUrl), start('without', 'off', sinkUrl)]);
+  const variants = await Promise.all([start('with', integration, sinkUrl), start('without', 'off', sinkUrl)]);
   const [withVigil, without] = variants;
   try {
     for (const variant of variants) await load(variant, WARMUP_SECONDS, connections);
@@ -53,8 +58,7 @@ async function main(): Promise<string> {
       const order = round % 2 === 1 ? [withVigil, without] : [without, withVigil];
       for (const variant of order) {
         const result = await load(variant, seconds, connections);
-        variant.requests += result.requests;
-        variant.seconds += result.seconds;
+        variant.rates.push(result.requests / result.seconds);
         console.log(`round ${round} ${variant.name}: ${Math.round(result.requests / result.seconds)} req/s (p99 ${result.p99} ms)`);
       }
     }
@@ -65,12 +69,18 @@ async function main(): Promise<string> {
     sink.close();
   }
   console.log(`batches received by the sink: ${received}`);
-  const withRps = withVigil.requests / withVigil.seconds;
-  const withoutRps = without.requests / without.seconds;
+  const withRps = median(withVigil.rates);
+  const withoutRps = median(without.rates);
   return `with_rps=${Math.round(withRps)} without_rps=${Math.round(withoutRps)} ratio=${(withRps / withoutRps).toFixed(3)}`;
 }
 
-async function start(name: string, vigil: 'on' | 'off', sinkUrl: string): Promise<Variant> {
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function start(name: string, vigil: string, sinkUrl: string): Promise<Variant> {
   const child = spawn(process.execPath, [join(__dirname, 'client-app.js')], {
     env: { PATH: process.env.PATH, NODE_ENV: 'production', VIGIL: vigil, SINK_URL: sinkUrl },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -85,7 +95,7 @@ async function start(name: string, vigil: 'on' | 'off', sinkUrl: string): Promis
     });
     child.once('exit', (code) => reject(new Error(`${name} app exited with ${code}`)));
   });
-  return { name, process: child, url: `http://127.0.0.1:${port}/orders/42`, requests: 0, seconds: 0 };
+  return { name, process: child, url: `http://127.0.0.1:${port}/orders/42`, rates: [] };
 }
 
 async function load(variant: Variant, seconds: number, connections: number) {
