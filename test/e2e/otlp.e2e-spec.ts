@@ -128,6 +128,17 @@ describe('OTLP/HTTP trace ingest', () => {
     expect(await countRows(stack.pool, 'performance_metrics', project.projectId)).toBe(before);
   });
 
+  it('holds inflated bodies to the 5 MB limit (413), on the ingest API too', async () => {
+    const bomb = gzipSync(`{"events":[${' '.repeat(6 * 1024 * 1024)}]}`);
+    expect(bomb.length).toBeLessThan(100_000);
+    const response = await fetch(`${stack.api.url}/api/v1/ingest/requests`, {
+      method: 'POST',
+      headers: { 'x-api-key': project.key, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: bomb,
+    });
+    expect(response.status).toBe(413);
+  });
+
   it('needs an ingest key', async () => {
     const response = await post(JSON.stringify(otlpJson({})), { 'content-type': 'application/json' }, 'vgl_not-a-key');
     expect(response.status).toBe(401);
