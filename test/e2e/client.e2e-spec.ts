@@ -100,19 +100,34 @@ describe('@vigil/client against a running vigil', () => {
     const app = Fastify();
     await app.register(vigilFastify(client, { user: () => 'fast-user' }));
     app.get('/items/:id', async () => ({ ok: true }));
+    app.get('/broken', async () => {
+      throw new RangeError('stock below zero');
+    });
+    app.get('/bad', async () => {
+      throw Object.assign(new Error('bad input'), { statusCode: 400 });
+    });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     expect((await fetch(`${url}/items/7`)).status).toBe(200);
     expect((await fetch(`${url}/nowhere`)).status).toBe(404);
+    expect((await fetch(`${url}/broken`)).status).toBe(500);
+    expect((await fetch(`${url}/bad`)).status).toBe(400);
     await app.close(); // flushes on close
-    expect(client.sent).toBe(2);
-    await eventually(async () => (await requestRows('fastify-shop')).length === 2, 'the Fastify requests');
+    expect(client.sent).toBe(4 + 1);
+    await eventually(async () => (await requestRows('fastify-shop')).length === 4, 'the Fastify requests');
     const rows = await requestRows('fastify-shop');
     expect(rows.map((r) => [r.route, r.status, r.user_id])).toEqual([
       ['(unmatched)', 404, 'fast-user'],
+      ['/bad', 400, 'fast-user'],
+      ['/broken', 500, 'fast-user'],
       ['/items/:id', 200, 'fast-user'],
     ]);
-    expect(rows[1].request_id).toMatch(/^req-/);
+    expect(rows[3].request_id).toMatch(/^req-/);
+    // Only the server error is reported as an error event.
+    await eventually(async () => (await rowsOf('SELECT 1 FROM error_events WHERE project_id = $1 AND service = $2', 'fastify-shop')).length === 1, 'the Fastify error');
+    expect(await rowsOf('SELECT type, message, request_id FROM error_events WHERE project_id = $1 AND service = $2', 'fastify-shop')).toEqual([
+      { type: 'RangeError', message: 'stock below zero', request_id: rows[2].request_id },
+    ]);
   });
 
   it('NestJS: VigilModule records every route through its interceptor and provides the client', async () => {

@@ -67,8 +67,9 @@ export function instrumentFastify(fastify: FastifyLike, client: VigilClient, opt
     }
     done();
   });
-  fastify.addHook('onError', (request: FastifyRequestLike, reply: FastifyReplyLike, error: Error, done) => {
-    if (reply.statusCode >= 500) client.captureError(error, { requestId: request.id });
+  // onError runs before Fastify sets the status: the error's own statusCode (else 500) says whether it is ours.
+  fastify.addHook('onError', (request: FastifyRequestLike, _reply, error: Error & { statusCode?: number }, done) => {
+    if ((error.statusCode ?? 500) >= 500) client.captureError(error, { requestId: request.id });
     done();
   });
   if (options.flushOnClose !== false) fastify.addHook('onClose', () => client.close());
