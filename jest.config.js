@@ -21,6 +21,7 @@ const shared = {
   setupFiles: ['<rootDir>/test/setup-logger.ts'],
   moduleNameMapper: {
     '^@vigil/(common|monitoring|alerting|breakers|database)$': '<rootDir>/libs/$1/src',
+    '^@vigil/client$': '<rootDir>/packages/client/src',
   },
 };
 
@@ -28,7 +29,7 @@ module.exports = {
   testTimeout: 60_000,
   globalSetup: '<rootDir>/test/global-setup.ts',
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,packages,docker}/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'integration',

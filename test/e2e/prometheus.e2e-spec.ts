@@ -83,12 +83,12 @@ describe('GET /metrics', () => {
   });
 
   it("api: scrapes are not recorded as the API's own requests", async () => {
-    const recorded = jest.spyOn(stack.api.app.get(SelfMetricsRecorder), 'recordRequest');
+    const recorded = jest.spyOn(stack.api.app.get(SelfMetricsRecorder).client, 'record');
     await scrape(stack.api.url);
     // A request after the scrape shows the hook ran meanwhile.
     await fetch(`${stack.api.url}/api/v1/projects`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-    await eventually(async () => recorded.mock.calls.some(([event]) => event.route === '/api/v1/projects'), 'the later request recorded');
-    expect(recorded.mock.calls.map(([event]) => event.route)).not.toContain('/metrics');
+    await eventually(async () => recorded.mock.calls.some(([, event]) => 'route' in event && event.route === '/api/v1/projects'), 'the later request recorded');
+    expect(recorded.mock.calls.map(([, event]) => ('route' in event ? event.route : undefined))).not.toContain('/metrics');
     recorded.mockRestore();
   });
 });

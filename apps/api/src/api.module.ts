@@ -18,6 +18,7 @@ import { IngestKeyGuard } from './auth/ingest-key.guard';
 import { IngestController } from './ingest/ingest.controller';
 import { IngestService } from './ingest/ingest.service';
 import { RateLimitGuard, RateLimitModule } from './limits/rate-limits';
+import { OtlpController } from './otlp/otlp.controller';
 import { ProjectsController } from './projects/projects.controller';
 import { TokensController } from './tokens/tokens.controller';
 
@@ -43,7 +44,7 @@ export class ApiModule {
         RateLimitModule,
       ],
       controllers: [
-        IngestController, ProjectsController, AnalyticsController, AlertingController, NotifyController, DashboardController, BreakersController, ServicesController,
+        IngestController, OtlpController, ProjectsController, AnalyticsController, AlertingController, NotifyController, DashboardController, BreakersController, ServicesController,
         TokensController,
       ],
       providers: [

@@ -11,7 +11,9 @@ import { BreakerRegistry } from './breaker-registry';
 export class BreakerEvents {
   constructor(breakers: BreakerRegistry, recorder: SelfMetricsRecorder) {
     breakers.onStateChange((breaker, state) =>
-      recorder.recordError({
+      recorder.client.record('errors', {
+        timestamp: Date.now(),
+        service: recorder.client.service,
         type: 'CircuitBreakerStateChange',
         severity: state === 'open' ? 'HIGH' : 'LOW',
         message: `circuit breaker ${breaker} is ${state}`,

@@ -26,3 +26,5 @@ export * from './retention/retention.service';
 export * from './checks/target-input';
 export * from './checks/service-targets.service';
 export * from './self/resource-sampler';
+export * from './otlp/otlp-decode';
+export * from './otlp/otlp-spans';

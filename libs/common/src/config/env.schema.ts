@@ -29,6 +29,7 @@ export interface Env {
   SELF_FLUSH_INTERVAL_MS: number;
   SELF_BUFFER_MAX: number;
   SLOW_QUERY_THRESHOLD_MS: number;
+  OTLP_SLOW_QUERY_MS: number;
   HEALTH_TIMEOUT_MS: number;
   SHUTDOWN_TIMEOUT_MS: number;
   WORKER_LOCK_DURATION_MS: number;
@@ -115,6 +116,7 @@ export const envSchema: JSONSchemaType<Env> = {
     SELF_FLUSH_INTERVAL_MS: int(50, 60_000, 1000),
     SELF_BUFFER_MAX: int(100, 1_000_000, 10_000),
     SLOW_QUERY_THRESHOLD_MS: int(1, 600_000, 200),
+    OTLP_SLOW_QUERY_MS: int(0, 600_000, 200),
     HEALTH_TIMEOUT_MS: int(50, 30_000, 1000),
     SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 10_000),
     WORKER_LOCK_DURATION_MS: int(1000, 600_000, 30_000),

@@ -102,7 +102,7 @@ export class ResourceSampler implements OnModuleInit, OnModuleDestroy {
       await this.db.query(
         `INSERT INTO resource_samples (ts, service, instance, cpu_percent, memory_percent, memory_rss_bytes, disk_percent, event_loop_lag_ms, pool_total, pool_idle, pool_waiting)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [at, this.recorder.service, this.instance, s.cpuPercent, s.memoryPercent, s.memoryRssBytes, s.diskPercent, s.eventLoopLagMs, s.pool?.total, s.pool?.idle, s.pool?.waiting],
+        [at, this.recorder.client.service, this.instance, s.cpuPercent, s.memoryPercent, s.memoryRssBytes, s.diskPercent, s.eventLoopLagMs, s.pool?.total, s.pool?.idle, s.pool?.waiting],
       );
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'resource sample not stored');

@@ -15,8 +15,11 @@ describe('normalizeSql', () => {
     ['SELECT count(*) FROM t WHERE a::int > 0x1F', 'select count(*) from t where a::int > ?'],
     ["SELECT data->>'k', data #>> '{a,b}' FROM t WHERE id = :id", 'select data ->> ?, data #>> ? from t where id = ?'],
     ['SELECT * FROM `orders` WHERE id = ?', 'select * from `orders` where id = ?'],
+    ["SELECT pg_sleep(0.05), 'x' AS s, $1::text AS p", 'select pg_sleep(?), ? as s, ?::text as p'],
   ])('%s', (input, expected) => {
     expect(normalizeSql(input)).toBe(expected);
+    // Clients send normalized text and vigil normalizes again: the second pass must change nothing.
+    expect(normalizeSql(expected)).toBe(expected);
   });
 
   it('gives one fingerprint to the same statement with other values and spacing', () => {

@@ -1,0 +1,15 @@
+export { createVigil, VigilClient } from './client';
+export type { CaptureOptions, VigilOptions } from './client';
+export type { ErrorEvent, EventKind, QueryEvent, RequestEvent, Severity, Transport } from './events';
+export { httpTransport, VigilRejectedError, parseRetryAfter, backoffMs } from './http-transport';
+export type { HttpTransportOptions } from './http-transport';
+export { requestContext } from './context';
+export type { RequestContext } from './context';
+export type { MiddlewareOptions } from './middleware-options';
+export { instrumentExpress, vigilExpress, vigilExpressErrors } from './express';
+export { instrumentFastify, vigilFastify } from './fastify';
+export type { FastifyOptions } from './fastify';
+export { VigilInterceptor, VigilModule, VIGIL_CLIENT } from './nest';
+export { instrumentPg } from './pg';
+export { VigilTypeOrmLogger } from './typeorm';
+export { fingerprint, normalizeSql } from './sql-normalizer';
