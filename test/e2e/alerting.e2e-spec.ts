@@ -89,6 +89,8 @@ describe('alerting over HTTP', () => {
     await evaluate(t1);
     const [firing] = await alerts();
     expect(firing).toMatchObject({ state: 'firing', severity: 'warning', ruleId, threshold: 2000, labels: { service, project: projectId } });
+    expect((await call('GET', `alerts?project=${projectId}`)).body.items.map((a: { id: string }) => a.id)).toEqual([firing.id]);
+    expect((await call('GET', 'alerts?project=00000000-0000-4000-8000-000000000000')).body.items).toEqual([]);
     expect(firing.value).toBeGreaterThan(2900);
 
     // The same tick again (another replica, a retry) changes nothing.

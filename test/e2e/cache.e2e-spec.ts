@@ -17,7 +17,7 @@ async function lookups(url: string): Promise<Map<string, number>> {
 }
 
 describe('analytics cache (Redis)', () => {
-  const env = testEnv({ CACHE_TTL_SUMMARY_SECONDS: '300' });
+  const env = testEnv({ CACHE_TTL_SUMMARY_SECONDS: '300', CACHE_TTL_ENDPOINTS_SECONDS: '300', CACHE_TTL_TIMESERIES_SECONDS: '300', CACHE_TTL_DASHBOARD_SECONDS: '300' });
   const stack = useStack(env);
 
   it('answers a repeated query from Redis until the TTL ends, counting hits and misses', async () => {
@@ -77,7 +77,7 @@ describe('analytics cache (Redis)', () => {
 
 describe('analytics cache with Redis unreachable', () => {
   // Nothing listens on port 1: the cache falls back to its in-memory LRU.
-  const env = testEnv({ REDIS_URL: 'redis://127.0.0.1:1', HEALTH_TIMEOUT_MS: '300', INGEST_ENQUEUE_TIMEOUT_MS: '300' });
+  const env = testEnv({ CACHE_TTL_SUMMARY_SECONDS: '300', REDIS_URL: 'redis://127.0.0.1:1', HEALTH_TIMEOUT_MS: '300', INGEST_ENQUEUE_TIMEOUT_MS: '300' });
   let api: RunningApp;
 
   beforeAll(async () => {

@@ -113,8 +113,8 @@ describe('vigil CLI: reports', () => {
   });
 
   it('slow-requests, slow-queries and errors', async () => {
-    const slow = await json(['slow-requests', '--threshold', '4000', '--hours', '1', '--json']);
-    expect(slow).toEqual(expect.arrayContaining([expect.objectContaining({ requestId: 'cli-slow-1', durationMs: 4321 })]));
+    const slow = await json(['slow-requests', '--threshold', '4000', '--hours', '1', '--service', service, '--json']);
+    expect(slow).toEqual([expect.objectContaining({ requestId: 'cli-slow-1', durationMs: 4321, service })]);
     const queries = await json(['slow-queries', '--hours', '1', '--json']);
     expect(queries).toEqual(expect.arrayContaining([expect.objectContaining({ query: 'select * from cli_table where id = ?', services: [service] })]));
     const errors = await json(['errors', '--hours', '1', '--json']);

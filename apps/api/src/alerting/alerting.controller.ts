@@ -70,13 +70,14 @@ export class AlertingController {
     const state = q.oneOf('state', ['active', 'pending', 'firing', 'acknowledged', 'resolved'] as const, 'active');
     const severity = q.oneOf('severity', ['warning', 'critical', 'any'] as const, 'any');
     const service = q.text('service', 100);
+    const project = q.uuid('project');
     const since = q.text('since', 40);
     const limit = q.number('limit', { min: 1, max: 500, fallback: 50, integer: true });
     const offset = q.number('offset', { min: 0, max: 1_000_000, fallback: 0, integer: true });
     q.done();
     const sinceDate = since === undefined ? undefined : new Date(since);
     if (sinceDate && Number.isNaN(sinceDate.getTime())) throw new ValidationError([{ path: 'since', message: 'must be an ISO-8601 date-time' }]);
-    return this.alerts.list({ state, severity: severity === 'any' ? undefined : severity, service, since: sinceDate, limit, offset });
+    return this.alerts.list({ state, severity: severity === 'any' ? undefined : severity, service, project, since: sinceDate, limit, offset });
   }
 
   @Get('alerts/:id')

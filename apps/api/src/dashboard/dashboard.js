@@ -232,7 +232,7 @@
     for (const name of ['project', 'service']) if (page.get(name)) query.set(name, page.get(name));
     try {
       const alertQuery = new URLSearchParams({ state: 'active', limit: '20' });
-      if (page.get('service')) alertQuery.set('service', page.get('service'));
+      for (const name of ['project', 'service']) if (page.get(name)) alertQuery.set(name, page.get(name));
       const [data, alerts, checks] = await Promise.all([api(`api/v1/dashboard?${query}`), api(`api/v1/alerts?${alertQuery}`), api('api/v1/services'), renderHealth()]);
       if (id !== loads) return;
       render(data);

@@ -66,9 +66,10 @@ export function registerReportCommands(program: Command, context: () => CliConte
     .addOption(new Option('--threshold <ms>', 'minimum duration in ms').default(2000).argParser(positive('--threshold', 86_400_000)))
     .addOption(hoursOption())
     .option('--limit <n>', 'rows', positive('--limit', 1000), 50)
+    .option('--service <name>', 'one service only')
     .option('--json', 'print JSON')
-    .action(async (options: { threshold: number; hours: number; limit: number; json?: boolean }) => {
-      const result = await (await context().metrics()).slowRequests(lastHours(options.hours), {}, options.threshold, options.limit);
+    .action(async (options: { threshold: number; hours: number; limit: number; service?: string; json?: boolean }) => {
+      const result = await (await context().metrics()).slowRequests(lastHours(options.hours), { service: options.service }, options.threshold, options.limit);
       if (options.json) return console.log(JSON.stringify(result.items, null, 2));
       printTable(result.items.map((r) => ({ time: r.timestamp, service: r.service as string, endpoint: `${r.method} ${r.route}`, status: r.status as number, ms: r.durationMs as number, request: r.requestId as string })));
     });

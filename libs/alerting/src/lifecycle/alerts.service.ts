@@ -7,6 +7,8 @@ export interface AlertFilter {
   state?: string;
   severity?: string;
   service?: string;
+  /** Alerts of rules scoped to one project carry it as a label. */
+  project?: string;
   since?: Date;
   limit: number;
   offset: number;
@@ -28,6 +30,7 @@ export class AlertsService {
     else if (filter.state) add('state = ?', filter.state);
     if (filter.severity) add('severity = ?', filter.severity);
     if (filter.service) add(`labels->>'service' = ?`, filter.service);
+    if (filter.project) add(`labels->>'project' = ?`, filter.project);
     if (filter.since) add('last_seen_at >= ?', filter.since);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM performance_alerts ${clause}`, params);
