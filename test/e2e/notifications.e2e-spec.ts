@@ -210,6 +210,30 @@ describe('notifications from ingested traffic', () => {
     expect((await runCli(env, ['send-alerts', '--timeout', 'soon'])).stderr).toContain('--timeout must be a number of seconds');
   });
 
+  it('repeats while firing and unacknowledged, within the channel rate limit', async () => {
+    const svc = `${service}-repeat`;
+    const limited = await call('POST', 'channels', { name: `limited-${service}`, type: 'webhook', config: { url: `${hook.url}/limited` }, rateLimitPerMinute: 2 });
+    expect(limited.status).toBe(201);
+    const route = await call('POST', 'routes', {
+      name: `repeat-${service}`, position: 5, matchers: [{ name: 'service', op: '=', value: svc }], channelIds: [limited.body.id],
+      groupBy: ['service'], groupWaitSeconds: 0, repeatIntervalSeconds: 1,
+    });
+    expect(route.status).toBe(201);
+    const rule = await instantRule(svc);
+    await breach(stack, key, svc, 3000);
+    const mine = () => hook.received.filter((r) => r.json.groupLabels?.service === svc);
+    await settled(async () => mine().length >= 2, 'the first message and its repeat');
+    expect(mine().map((r) => r.json.kind)).toEqual(['alerts', 'repeat']);
+    // The next repeat is due within a second, but the channel has sent its 2 for this minute: it waits, unsent and not failed.
+    const deferred = async () =>
+      (await stack.pool.query(`SELECT state, attempts FROM deliveries WHERE channel_id = $1 AND kind = 'repeat' ORDER BY id`, [limited.body.id])).rows;
+    await settled(async () => (await deferred()).length >= 2, 'the third message held back');
+    expect((await deferred())[1]).toEqual({ state: 'pending', attempts: 0 });
+    expect(mine()).toHaveLength(2);
+    expect((await call('DELETE', `rules/${rule}`)).status).toBe(204);
+    expect((await call('DELETE', `routes/${route.body.id}`)).status).toBe(204);
+  });
+
   it('a storm of alerts in one group is one message, not hundreds', async () => {
     const svc = `${service}-storm`;
     await instantRule(svc, { groupByEndpoint: true });
