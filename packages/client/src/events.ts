@@ -12,8 +12,11 @@ export interface RequestEvent {
   durationMs: number;
   dbQueries?: number;
   dbTimeMs?: number;
+  cacheHits?: number;
+  cacheMisses?: number;
   userId?: string;
   tenantId?: string;
+  clientIp?: string;
   requestId?: string;
 }
 

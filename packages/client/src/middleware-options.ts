@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { RequestEvent } from './events';
 
 /** What the framework integrations take besides the client. */
 export interface MiddlewareOptions<Req = IncomingMessage> {
@@ -6,7 +7,7 @@ export interface MiddlewareOptions<Req = IncomingMessage> {
   user?: (req: Req) => string | undefined;
   tenant?: (req: Req) => string | undefined;
   /** More fields of the request event, known only to the app (cache hits and misses, say). */
-  fields?: (req: Req) => { cacheHits?: number; cacheMisses?: number } | undefined;
+  fields?: (req: Req) => Pick<RequestEvent, 'cacheHits' | 'cacheMisses' | 'clientIp'> | undefined;
   /** Routes not to record, e.g. health probes. */
   ignore?: (route: string) => boolean;
 }

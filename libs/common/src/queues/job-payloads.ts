@@ -37,46 +37,9 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
   [JobName.RunCheck]: QueueName.Checks,
 };
 
-export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
-
-/** Events as the API hands them to the worker: validated, timestamps as epoch ms. */
-export interface RequestEvent {
-  timestamp: number;
-  service: string;
-  method: string;
-  route: string;
-  status: number;
-  durationMs: number;
-  dbQueries?: number;
-  dbTimeMs?: number;
-  cacheHits?: number;
-  cacheMisses?: number;
-  userId?: string;
-  tenantId?: string;
-  clientIp?: string;
-  requestId?: string;
-}
-
-export interface QueryEvent {
-  timestamp: number;
-  service: string;
-  query: string;
-  durationMs: number;
-  rows?: number;
-  requestId?: string;
-  context?: Record<string, unknown>;
-}
-
-export interface ErrorEvent {
-  timestamp: number;
-  service: string;
-  type: string;
-  severity: Severity;
-  message: string;
-  exception?: string;
-  requestId?: string;
-  context?: Record<string, unknown>;
-}
+// The wire format has one definition, in the client package applications use (type-only: no runtime dependency).
+export type { ErrorEvent, QueryEvent, RequestEvent, Severity } from '@vigil/client';
+import type { ErrorEvent, QueryEvent, RequestEvent } from '@vigil/client';
 
 export interface Batch<E> {
   batchId: string;
