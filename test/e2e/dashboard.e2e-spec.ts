@@ -15,6 +15,10 @@ const MINUTE = 60_000;
 
 /** The page as a person uses it: headless Debian Chromium driven by Playwright over seeded data. */
 describe('dashboard page', () => {
+  // Before the stack's own afterAll (Jest runs them in order): the API's close waits for the page's connections.
+  afterAll(async () => {
+    await browser?.close();
+  });
   const stack = useStack(testEnv());
   let projectId: string;
   let alertId: string;
@@ -93,10 +97,6 @@ describe('dashboard page', () => {
       // The wrong token below is expected to be answered 401.
       if (message.type() === 'error' && !message.text().includes('status of 401')) problems.push(`console: ${message.text()}`);
     });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
   });
 
   it('serves the page and its allow-listed assets, with their content types', async () => {

@@ -37,6 +37,8 @@ describe('notifications from ingested traffic', () => {
   beforeAll(() => Promise.all([hook.start(), fallback.start(), pager.start()]));
   afterAll(() => Promise.all([hook.stop(), fallback.stop(), pager.stop()]));
   const env = testEnv({ NOTIFY_ATTEMPTS: '5', NOTIFY_BACKOFF_BASE_MS: '50', NOTIFY_BACKOFF_MAX_MS: '300' });
+  // This file's rules go before the stack does: any file's data triggers an instant evaluation of every rule.
+  afterAll(() => stack.pool.query(`DELETE FROM alert_rules WHERE name LIKE $1`, [`%${service}%`]));
   const stack = useStack(env);
   const call = api(stack);
   const service = `notify-${Date.now()}`;
@@ -255,6 +257,7 @@ describe('a worker killed mid-delivery', () => {
   afterAll(() => hook.stop());
   // No worker in this process: the ones that deliver are real processes, killed for real.
   const env = testEnv({ NOTIFY_TIMEOUT_MS: '30000' });
+  afterAll(() => stack.pool.query(`DELETE FROM alert_rules WHERE name LIKE $1`, [`%${service}%`]));
   const stack = useStack(env, { worker: false });
   const call = api(stack);
   const service = `killed-${Date.now()}`;
