@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { VigilClient } from './client';
 import { newContext, RequestContext, requestContext } from './context';
-import { headerRequestId, MiddlewareOptions, UNMATCHED } from './middleware-options';
+import { headerRequestId, MiddlewareOptions, recordRequest, UNMATCHED } from './middleware-options';
 
 /** The parts of Express's request the integration reads. */
 export interface ExpressRequest extends IncomingMessage {
@@ -24,20 +24,13 @@ function tracker(client: VigilClient, options: MiddlewareOptions<ExpressRequest>
     const req = this.req;
     const route = req.route ? `${req.baseUrl ?? ''}${String(req.route.path)}` : UNMATCHED;
     if (options.ignore?.(route)) return;
-    const ctx = this[CONTEXT];
-    client.record('requests', {
-      timestamp: Date.now(),
-      service: client.service,
+    recordRequest(client, options, req, {
       method: req.method ?? 'GET',
       route,
       status: this.statusCode,
       durationMs: performance.now() - this[START],
-      dbQueries: ctx?.dbQueries,
-      dbTimeMs: ctx?.dbTimeMs,
-      userId: options.user?.(req),
-      tenantId: options.tenant?.(req),
-        ...options.fields?.(req),
       requestId: headerRequestId(req),
+      ctx: this[CONTEXT],
     });
   }
   /** Starts tracking; returns the request's context when query hooks want one. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { VigilClient } from './client';
 import { newContext, RequestContext, requestContext } from './context';
-import { MiddlewareOptions, UNMATCHED } from './middleware-options';
+import { MiddlewareOptions, recordRequest, UNMATCHED } from './middleware-options';
 
 /** The parts of Fastify the plugin uses (kept structural: no runtime dependency on fastify). */
 export interface FastifyRequestLike {
@@ -50,20 +50,13 @@ export function instrumentFastify(fastify: FastifyLike, client: VigilClient, opt
   fastify.addHook('onResponse', (request: WithContext, reply: FastifyReplyLike, done) => {
     const route = request.routeOptions.url ?? UNMATCHED;
     if (!options.ignore?.(route)) {
-      const ctx = request[CONTEXT];
-      client.record('requests', {
-        timestamp: Date.now(),
-        service: client.service,
+      recordRequest(client, options, request, {
         method: request.method,
         route,
         status: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
-        dbQueries: ctx?.dbQueries,
-        dbTimeMs: ctx?.dbTimeMs,
-        userId: options.user?.(request),
-        tenantId: options.tenant?.(request),
-        ...options.fields?.(request),
         requestId: request.id,
+        ctx: request[CONTEXT],
       });
     }
     done();

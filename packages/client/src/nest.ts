@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { VigilClient } from './client';
 import { newContext, RequestContext, requestContext } from './context';
-import { headerRequestId, MiddlewareOptions, UNMATCHED } from './middleware-options';
+import { headerRequestId, MiddlewareOptions, recordRequest, UNMATCHED } from './middleware-options';
 
 /** The parts of Nest's ExecutionContext and CallHandler used here: no runtime dependency on @nestjs/*. */
 interface ExecutionContextLike {
@@ -32,20 +32,13 @@ export class VigilInterceptor {
       const route = this[ROUTE];
       if (options.ignore?.(route)) return;
       const req = this[REQUEST];
-      const ctx = this[CONTEXT];
-      client.record('requests', {
-        timestamp: Date.now(),
-        service: client.service,
+      recordRequest(client, options, req, {
         method: req.method,
         route,
         status: this.statusCode,
         durationMs: performance.now() - this[START],
-        dbQueries: ctx?.dbQueries,
-        dbTimeMs: ctx?.dbTimeMs,
-        userId: options.user?.(req),
-        tenantId: options.tenant?.(req),
-        ...options.fields?.(req),
         requestId: typeof req.id === 'string' ? req.id : headerRequestId(req.raw ?? req),
+        ctx: this[CONTEXT],
       });
     };
   }
