@@ -3,7 +3,7 @@ import { JobName, JobsService, QueueName } from '@vigil/common';
 import { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
 import { createProjectKey, exited, ingest, requestEvents, runCli, spawnWorker, Stack, useStack } from '../helpers/apps';
-import { eventually } from '../helpers/db';
+import { countRows, eventually } from '../helpers/db';
 import { ADMIN_TOKEN, testEnv } from '../helpers/env';
 import { HttpReceiver, Received } from '../helpers/receivers';
 
@@ -83,7 +83,8 @@ describe('notifications from ingested traffic', () => {
   };
 
   beforeAll(async () => {
-    ({ key } = await createProjectKey(stack.api.url));
+    let projectId: string;
+    ({ key, projectId } = await createProjectKey(stack.api.url));
     const main = await channel('hook', `${hook.url}/alerts`);
     secret = main.signingSecret;
     const told = await channel('fallback', `${fallback.url}/failed`);
@@ -104,6 +105,9 @@ describe('notifications from ingested traffic', () => {
     });
     expect(route.status).toBe(201);
     routeId = route.body.id;
+    // A batch written before the rule exists: the worker has then been told "no instant rules" and must not keep that answer.
+    expect((await ingest(stack.api.url, 'requests', key, { events: requestEvents(1, `warmup-${service}`) })).status).toBe(202);
+    await eventually(async () => (await countRows(stack.pool, 'ingest_batches', projectId)) === 1, 'the warm-up batch');
     ruleId = await instantRule(service);
   });
 

@@ -3,9 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { ENV, Env, JobName, JobsService } from '@vigil/common';
 import { DataSource } from 'typeorm';
 
-/** How long the "are there instant rules?" answer is trusted: a new rule takes effect within it. */
-const RULES_CHECK_MS = 5_000;
-
 /**
  * After a batch is written, an evaluation of the `forEvaluations: 0` rules at
  * the next INSTANT_EVALUATION_MS boundary: one job per boundary across all
@@ -15,8 +12,6 @@ const RULES_CHECK_MS = 5_000;
 @Injectable()
 export class InstantEvaluation {
   private lastTick = 0;
-  private checkedAt = 0;
-  private haveRules = false;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -27,18 +22,16 @@ export class InstantEvaluation {
   async afterWrite(now = Date.now()): Promise<void> {
     const step = this.env.INSTANT_EVALUATION_MS;
     const tick = Math.ceil(now / step) * step;
-    if (tick === this.lastTick || !(await this.instantRulesExist(now))) return;
+    // Asked on every write until such a rule exists (a cached "no" would miss the breach that
+    // follows a rule's creation), then at most once per boundary.
+    if (tick === this.lastTick || !(await this.instantRulesExist())) return;
     this.lastTick = tick;
     const at = new Date(tick).toISOString();
     await this.jobs.add(JobName.EvaluateRules, { tick: at, group: 'instant' }, `eval-instant-${tick}`, tick - now);
   }
 
-  private async instantRulesExist(now: number): Promise<boolean> {
-    if (now - this.checkedAt >= RULES_CHECK_MS) {
-      const [row] = await this.db.query(`SELECT EXISTS (SELECT 1 FROM alert_rules WHERE enabled AND for_evaluations = 0) AS "exists"`);
-      this.haveRules = row.exists;
-      this.checkedAt = now;
-    }
-    return this.haveRules;
+  private async instantRulesExist(): Promise<boolean> {
+    const [row] = await this.db.query(`SELECT EXISTS (SELECT 1 FROM alert_rules WHERE enabled AND for_evaluations = 0) AS "exists"`);
+    return row.exists;
   }
 }
