@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { dropRedisPrefix, ingest, requestEvents, RunningApp, startApi, startWorker } from '../helpers/apps';
 import { testEnv } from '../helpers/env';
 
@@ -65,5 +67,25 @@ describe('with Redis unreachable', () => {
       expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect((await response.json()).error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', errorId: expect.any(String) });
     }
+  });
+});
+
+describe('shutdown', () => {
+  const env = testEnv({ SHUTDOWN_TIMEOUT_MS: '500' });
+  afterAll(() => dropRedisPrefix(env));
+
+  it('does not wait for ever on a client that stopped sending mid-request', async () => {
+    const api = await startApi(env);
+    const stuck = connect(Number(new URL(api.url).port), '127.0.0.1');
+    const parsed = once(api.app.getHttpServer(), 'request');
+    // Headers and part of the body, never the rest: the connection has a request in flight.
+    stuck.write('POST /api/v1/ingest/requests HTTP/1.1\r\nhost: vigil\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"events":[');
+    await parsed;
+    const cut = once(stuck, 'close');
+
+    // Without a bound this close never returns, and the test times out.
+    await api.close();
+    await cut;
+    expect(stuck.destroyed).toBe(true);
   });
 });

@@ -1,7 +1,10 @@
 import { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
+import { ENV } from '../config/config.module';
+import { Env } from '../config/env.schema';
 import { AllExceptionsFilter } from '../errors/all-exceptions.filter';
 import { requestIdFor } from '../logging/logging.module';
 
@@ -30,9 +33,28 @@ export async function createHttpApp(module: Type | DynamicModule, options: HttpA
   app.enableShutdownHooks();
 
   const fastify = app.getHttpAdapter().getInstance();
+  boundConnectionDrain(fastify, app.get<Env>(ENV).SHUTDOWN_TIMEOUT_MS, app.get(Logger));
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
   });
   return app;
+}
+
+/**
+ * At close Fastify drops idle keep-alive sockets, but a connection with a request
+ * still in flight (a slow upload, a client that stopped sending) would hold the
+ * server open for ever. In-flight requests get SHUTDOWN_TIMEOUT_MS to finish;
+ * then what is left is cut, so shutdown fits the orchestrator's grace period.
+ */
+function boundConnectionDrain(fastify: FastifyInstance, timeoutMs: number, logger: Logger): void {
+  fastify.addHook('preClose', (done) => {
+    const server = fastify.server;
+    const cut = setTimeout(() => {
+      server.getConnections((_, open) => logger.warn({ open, timeoutMs }, 'cutting connections still open at the end of the shutdown timeout'));
+      server.closeAllConnections();
+    }, timeoutMs);
+    server.once('close', () => clearTimeout(cut));
+    done();
+  });
 }
