@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Batch, RequestEvent, validateEnv } from '@vigil/common';
 import { dataSourceOptions, migrate } from '@vigil/database';
-import { BatchWriter, partitionName, PartitionManager } from '@vigil/monitoring';
+import { BatchWriter, decodeSketch, newSketch, partitionName, PartitionManager } from '@vigil/monitoring';
 import { DataSource } from 'typeorm';
 
 const DAY = 86_400_000;
@@ -170,6 +170,17 @@ describe('rollups (real Postgres)', () => {
       { resolution: 3600, n: 150, e: 15 },
       { resolution: 86400, n: 150, e: 15 },
     ]);
+
+    // The day's sketch of a route (built from its minutes) is the sketch of all its events.
+    const direct = newSketch();
+    for (const event of [...first.events, ...make(50).events]) if (event.route === '/a') direct.accept(event.durationMs);
+    const [day] = await dataSource.query(
+      `SELECT sketch FROM request_rollups WHERE project_id = $1 AND resolution = 86400 AND route = '/a'`,
+      [projectId],
+    );
+    const merged = decodeSketch(day.sketch);
+    expect(merged.count).toBe(direct.count);
+    for (const q of [0.5, 0.95, 0.99]) expect(merged.getValueAtQuantile(q)).toBe(direct.getValueAtQuantile(q));
   });
 
   it('concurrent batches of one project all land in the rollups', async () => {

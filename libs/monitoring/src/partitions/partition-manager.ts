@@ -31,10 +31,13 @@ export class PartitionManager {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async ensureForTimestamps(table: PartitionedTable, timestamps: Iterable<number>): Promise<void> {
+    // A batch spans a day or two: format each day once, not each event's.
+    const days = new Set<number>();
+    for (const ts of timestamps) days.add(Math.floor(ts / DAY_MS));
     const missing = new Set<string>();
-    for (const ts of timestamps) {
-      const day = dayOf(ts);
-      if (!this.known.has(partitionName(table, day))) missing.add(day);
+    for (const day of days) {
+      const name = dayOf(day * DAY_MS);
+      if (!this.known.has(partitionName(table, name))) missing.add(name);
     }
     if (missing.size) await this.create(table, [...missing]);
   }

@@ -18,6 +18,8 @@ export interface RollupFamily<E, A> {
   values: Array<{ column: string; type: string; of: (acc: A) => unknown }>;
   start(event: E): A;
   add(acc: A, event: E): void;
+  /** Adds one accumulator into another (a minute's into its hour's). */
+  merge(into: A, from: A): void;
   mergeStored(acc: A, row: Record<string, unknown>): void;
 }
 
@@ -56,6 +58,15 @@ export const requestRollups: RollupFamily<RequestEvent, RequestAcc> = {
     if (e.durationMs > a.durationMax) a.durationMax = e.durationMs;
     a.dbTimeSum += e.dbTimeMs ?? 0;
     a.sketch.accept(e.durationMs);
+  },
+  merge(a, b) {
+    a.count += b.count;
+    a.status4xx += b.status4xx;
+    a.status5xx += b.status5xx;
+    a.durationSum += b.durationSum;
+    a.durationMax = Math.max(a.durationMax, b.durationMax);
+    a.dbTimeSum += b.dbTimeSum;
+    a.sketch.merge(b.sketch);
   },
   mergeStored(a, row) {
     a.count += Number(row.count);
@@ -114,6 +125,14 @@ export const slowQueryRollups: RollupFamily<NormalizedQueryEvent, QueryAcc> = {
     if (e.timestamp > a.lastSeen) a.lastSeen = e.timestamp;
     a.sketch.accept(e.durationMs);
   },
+  merge(a, b) {
+    a.count += b.count;
+    a.durationSum += b.durationSum;
+    a.durationMax = Math.max(a.durationMax, b.durationMax);
+    a.rowsSum += b.rowsSum;
+    a.lastSeen = Math.max(a.lastSeen, b.lastSeen);
+    a.sketch.merge(b.sketch);
+  },
   mergeStored(a, row) {
     a.count += Number(row.count);
     a.durationSum += row.duration_sum as number;
@@ -160,6 +179,14 @@ export const errorRollups: RollupFamily<FingerprintedErrorEvent, ErrorAcc> = {
     if (e.timestamp >= a.lastSeen) {
       a.lastSeen = e.timestamp;
       a.lastMessage = e.message;
+    }
+  },
+  merge(a, b) {
+    a.count += b.count;
+    a.firstSeen = Math.min(a.firstSeen, b.firstSeen);
+    if (b.lastSeen >= a.lastSeen) {
+      a.lastSeen = b.lastSeen;
+      a.lastMessage = b.lastMessage;
     }
   },
   mergeStored(a, row) {

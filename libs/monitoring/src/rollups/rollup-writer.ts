@@ -1,11 +1,41 @@
 import type { PoolClient } from 'pg';
 import { RESOLUTIONS, RollupFamily } from './rollup-families';
 
-interface Group<A> {
+interface Group<E, A> {
   resolution: number;
-  bucket: string;
+  bucketMs: number;
   keys: string[];
+  first: E;
   acc: A;
+}
+
+const SEP = '\u0000';
+const groupId = (resolution: number, bucketMs: number, keys: string[]) => `${resolution}${SEP}${bucketMs}${SEP}${keys.join(SEP)}`;
+
+/**
+ * A batch's accumulators for every resolution. Each event is added once, to
+ * its minute; hours and days merge those minutes (sketches merge exactly), so
+ * the per-event work does not grow with the number of resolutions.
+ */
+function groupBatch<E extends { timestamp: number }, A>(family: RollupFamily<E, A>, events: E[]): Map<string, Group<E, A>> {
+  const [finest, ...coarser] = RESOLUTIONS;
+  const groups = new Map<string, Group<E, A>>();
+  const add = (resolution: number, bucketMs: number, keys: string[], first: E): A => {
+    const id = groupId(resolution, bucketMs, keys);
+    let group = groups.get(id);
+    if (!group) groups.set(id, (group = { resolution, bucketMs, keys, first, acc: family.start(first) }));
+    return group.acc;
+  };
+  for (const event of events) {
+    const step = finest * 1000;
+    family.add(add(finest, Math.floor(event.timestamp / step) * step, family.keys.map((k) => k.of(event)), event), event);
+  }
+  const minutes = [...groups.values()];
+  for (const resolution of coarser) {
+    const step = resolution * 1000;
+    for (const minute of minutes) family.merge(add(resolution, Math.floor(minute.bucketMs / step) * step, minute.keys, minute.first), minute.acc);
+  }
+  return groups;
 }
 
 /**
@@ -21,22 +51,11 @@ export async function writeRollups<E extends { timestamp: number }, A>(
   projectId: string,
   events: E[],
 ): Promise<number> {
-  const groups = new Map<string, Group<A>>();
-  for (const event of events) {
-    const keys = family.keys.map((k) => k.of(event));
-    for (const resolution of RESOLUTIONS) {
-      const step = resolution * 1000;
-      const bucket = new Date(Math.floor(event.timestamp / step) * step).toISOString();
-      const id = `${resolution}\u0000${bucket}\u0000${keys.join('\u0000')}`;
-      let group = groups.get(id);
-      if (!group) groups.set(id, (group = { resolution, bucket, keys, acc: family.start(event) }));
-      family.add(group.acc, event);
-    }
-  }
+  const groups = groupBatch(family, events);
   const list = [...groups.values()];
   const keyColumns = family.keys.map((k) => k.column);
   const identity = ['resolution', 'bucket', ...keyColumns];
-  const keyArrays = [list.map((g) => g.resolution), list.map((g) => g.bucket), ...keyColumns.map((_, i) => list.map((g) => g.keys[i]))];
+  const keyArrays = [list.map((g) => g.resolution), list.map((g) => new Date(g.bucketMs).toISOString()), ...keyColumns.map((_, i) => list.map((g) => g.keys[i]))];
   const unnestKeys = `unnest($2::int[], $3::timestamptz[], ${keyColumns.map((_, i) => `$${i + 4}::text[]`).join(', ')})`;
 
   await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7441))', [`${family.table}:${projectId}`]);
@@ -46,8 +65,7 @@ export async function writeRollups<E extends { timestamp: number }, A>(
     [projectId, ...keyArrays],
   );
   for (const row of stored.rows) {
-    const id = `${row.resolution}\u0000${(row.bucket as Date).toISOString()}\u0000${keyColumns.map((c) => row[c]).join('\u0000')}`;
-    const group = groups.get(id);
+    const group = groups.get(groupId(row.resolution, (row.bucket as Date).getTime(), keyColumns.map((c) => row[c])));
     if (group) family.mergeStored(group.acc, row);
   }
 
