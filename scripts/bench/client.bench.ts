@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { envInt } from './harness';
+import { envInt, median } from './harness';
 
 /**
  * What @vigil/client's Express middleware costs an app: the same Express app
@@ -72,12 +72,6 @@ async function main(): Promise<string> {
   const withRps = median(withVigil.rates);
   const withoutRps = median(without.rates);
   return `with_rps=${Math.round(withRps)} without_rps=${Math.round(withoutRps)} ratio=${(withRps / withoutRps).toFixed(3)}`;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 async function start(name: string, vigil: string, sinkUrl: string): Promise<Variant> {

@@ -250,6 +250,13 @@ export function envInt(name: string, fallback: number): number {
   return value;
 }
 
+/** The middle value: a round that a noisy neighbour slowed (or an idle moment sped up) does not move it. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /** A port the OS just had free; the child binds it a moment later. */
 function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {

@@ -1,4 +1,4 @@
-import { BenchStack, LoadResult, Service, batchBody, envInt, postBatches, runBench } from './harness';
+import { BenchStack, LoadResult, Service, batchBody, envInt, median, postBatches, runBench } from './harness';
 
 /**
  * What self-instrumentation costs the API process: two otherwise identical
@@ -8,7 +8,10 @@ import { BenchStack, LoadResult, Service, batchBody, envInt, postBatches, runBen
  * the machine, not the instrumentation, decide the result. (Writing the self
  * events costs the worker one row per API request, in batches.)
  *
- *   BENCH_ROUNDS (6)  BENCH_SECONDS (5)  BENCH_CONNECTIONS (16)
+ * On a shared machine single rounds swing by tens of percent either way, so
+ * rounds are short, alternate, and each side's rate is its median round.
+ *
+ *   BENCH_ROUNDS (12)  BENCH_SECONDS (3)  BENCH_CONNECTIONS (16)
  */
 
 const BATCH = 10;
@@ -16,13 +19,12 @@ const WARMUP_SECONDS = 3;
 
 interface Variant {
   api: Service;
-  requests: number;
-  seconds: number;
+  rates: number[];
 }
 
 runBench(async (stack) => {
-  const rounds = envInt('BENCH_ROUNDS', 6);
-  const seconds = envInt('BENCH_SECONDS', 5);
+  const rounds = envInt('BENCH_ROUNDS', 12);
+  const seconds = envInt('BENCH_SECONDS', 3);
   const connections = envInt('BENCH_CONNECTIONS', 16);
   console.log(`overhead bench: ${rounds} rounds of ${seconds} s per variant, ${connections} connections, batches of ${BATCH}`);
 
@@ -39,8 +41,8 @@ runBench(async (stack) => {
     for (const variant of order) record(round, variant, await run(variant, seconds));
   }
 
-  const instrumentedRps = rate(instrumented);
-  const plainRps = rate(plain);
+  const instrumentedRps = median(instrumented.rates);
+  const plainRps = median(plain.rates);
   return `instrumented_rps=${Math.round(instrumentedRps)} plain_rps=${Math.round(plainRps)} ratio=${(instrumentedRps / plainRps).toFixed(2)}`;
 });
 
@@ -49,19 +51,15 @@ async function startVariants(stack: BenchStack): Promise<[Variant, Variant]> {
     stack.startApi({ name: 'api-instrumented', selfInstrumentation: true }),
     stack.startApi({ name: 'api-plain', selfInstrumentation: false }),
   ]);
-  const variant = (api: Service): Variant => ({ api, requests: 0, seconds: 0 });
+  const variant = (api: Service): Variant => ({ api, rates: [] });
   return [variant(instrumented), variant(plain)];
 }
 
 function record(round: number, variant: Variant, result: LoadResult): void {
-  variant.requests += result.accepted;
-  variant.seconds += result.seconds;
+  variant.rates.push(result.accepted / result.seconds);
   console.log(
     `round ${round} ${variant.api.name}: ${Math.round(result.accepted / result.seconds)} req/s ` +
       `(p50 ${result.latencyP50Ms} ms, p99 ${result.latencyP99Ms} ms)`,
   );
 }
 
-function rate(variant: Variant): number {
-  return variant.requests / variant.seconds;
-}
