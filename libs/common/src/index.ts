@@ -5,6 +5,7 @@ export * from './errors/error-response';
 export * from './errors/all-exceptions.filter';
 export * from './queues/job-payloads';
 export * from './queues/jobs.service';
+export * from './queues/packed-batch';
 export * from './queues/queues.module';
 export * from './queues/backoff';
 export * from './redis/redis-options';

@@ -7,6 +7,7 @@ import {
   IdempotencyKeyReusedError,
   JobName,
   JobsService,
+  packBatch,
   REDIS,
   redisKey,
   ServiceUnavailableError,
@@ -70,8 +71,8 @@ export class IngestService {
     const receivedAt = Date.now();
     const events = parseBatch(kind, body, receivedAt);
     const batchId = idempotencyKey === undefined ? randomUUID() : batchIdFor(projectId, kind, idempotencyKey);
-    const payload = { batchId, projectId, receivedAt, events };
-    await this.redisCall(() => this.jobs.add(JOB_OF[kind], payload as never, batchId));
+    const payload = packBatch({ batchId, projectId, receivedAt, events });
+    await this.redisCall(() => this.jobs.add(JOB_OF[kind], payload, batchId));
     this.ingested.inc({ kind }, events.length);
 
     const answer: Accepted = { batchId, accepted: events.length };

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InstantEvaluation } from '@vigil/alerting';
 import { BreakerRegistry } from '@vigil/breakers';
-import { JobName } from '@vigil/common';
-import { BatchWriter, IngestKind, WriteResult } from '@vigil/monitoring';
+import { JobName, unpackBatch } from '@vigil/common';
+import { BatchWriter, EventOf, IngestKind, WriteResult } from '@vigil/monitoring';
 import { Job, UnrecoverableError } from 'bullmq';
 import { delayWhileOpen } from './delay-while-open';
 import { IngestWriteMetrics } from './ingest-write.metrics';
@@ -31,7 +31,8 @@ export class IngestProcessor {
   }
 
   private async write(kind: IngestKind, job: Job, token?: string): Promise<WriteResult> {
-    const write = () => this.breakers.database.run(() => this.writer.write(kind, job.data));
+    const batch = unpackBatch<EventOf[typeof kind]>(job.data);
+    const write = () => this.breakers.database.run(() => this.writer.write(kind, batch));
     const result = await this.metrics.timeWrite(kind, () => delayWhileOpen(job, token, write));
     // A redelivered batch was written (and counted) before; its age says nothing about the lag now.
     if (!result.duplicate) this.metrics.recordWritten(kind, result.written, job.data.receivedAt);

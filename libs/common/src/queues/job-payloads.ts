@@ -39,7 +39,7 @@ export const QUEUE_OF: Record<JobName, QueueName> = {
 
 // The wire format has one definition, in the client package applications use (type-only: no runtime dependency).
 export type { ErrorEvent, QueryEvent, RequestEvent, Severity } from '@vigil/client';
-import type { ErrorEvent, QueryEvent, RequestEvent } from '@vigil/client';
+import type { PackedBatch } from './packed-batch';
 
 export interface Batch<E> {
   batchId: string;
@@ -49,9 +49,9 @@ export interface Batch<E> {
 }
 
 export type JobPayload = {
-  [JobName.WriteRequestBatch]: Batch<RequestEvent>;
-  [JobName.WriteQueryBatch]: Batch<QueryEvent>;
-  [JobName.WriteErrorBatch]: Batch<ErrorEvent>;
+  [JobName.WriteRequestBatch]: PackedBatch;
+  [JobName.WriteQueryBatch]: PackedBatch;
+  [JobName.WriteErrorBatch]: PackedBatch;
   [JobName.EnsurePartitions]: { daysAhead?: number };
   [JobName.Cleanup]: Record<string, never>;
   /** `tick`: ISO-8601; a tick evaluated before (or older than the newest) changes nothing. */

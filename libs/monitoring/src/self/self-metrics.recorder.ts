@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { createVigil, EventKind, Transport, VigilClient } from '@vigil/client';
-import { ENV, Env, JobName, JobsService, withTimeout } from '@vigil/common';
+import { ENV, Env, JobName, JobsService, packBatch, withTimeout } from '@vigil/common';
 import { SELF_PROJECT_ID } from '../entities/project.entity';
 
 export const SELF_SERVICE = Symbol('SELF_SERVICE');
@@ -27,8 +27,8 @@ export class SelfMetricsRecorder implements BeforeApplicationShutdown {
     const transport: Transport = {
       async send(kind, events) {
         const batchId = randomUUID();
-        const payload = { batchId, projectId: SELF_PROJECT_ID, receivedAt: Date.now(), events };
-        await withTimeout(jobs.add(JOB_OF[kind], payload as never, batchId), env.INGEST_ENQUEUE_TIMEOUT_MS, 'self-metrics enqueue');
+        const payload = packBatch({ batchId, projectId: SELF_PROJECT_ID, receivedAt: Date.now(), events });
+        await withTimeout(jobs.add(JOB_OF[kind], payload, batchId), env.INGEST_ENQUEUE_TIMEOUT_MS, 'self-metrics enqueue');
       },
     };
     this.client = createVigil({
