@@ -10,8 +10,8 @@ export interface Received {
 }
 
 /**
- * A real HTTP receiver on loopback that records what it gets. `failNext(n)`
- * answers 503 to the next n requests; `down(true)` answers 500 until told otherwise;
+ * A real HTTP receiver on loopback that records what it gets. `failNext(n, only)`
+ * answers 503 to the next n requests (of those whose body `only` matches); `down(true)` answers 500 until told otherwise;
  * `stallNext(n)` records the next n requests and never answers them.
  */
 export class HttpReceiver {
@@ -19,6 +19,7 @@ export class HttpReceiver {
   /** Every request, including the ones answered with an error. */
   attempts = 0;
   private failures = 0;
+  private failOnly: (body: string) => boolean = () => true;
   private stalls = 0;
   private broken = false;
   private server!: Server;
@@ -30,12 +31,13 @@ export class HttpReceiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         this.attempts++;
-        if (this.broken || this.failures > 0) {
-          if (this.failures > 0) this.failures--;
+        const body = Buffer.concat(chunks).toString('utf8');
+        const failing = this.failures > 0 && this.failOnly(body);
+        if (this.broken || failing) {
+          if (failing) this.failures--;
           res.writeHead(this.broken ? 500 : 503).end('receiver unavailable');
           return;
         }
-        const body = Buffer.concat(chunks).toString('utf8');
         this.received.push({ headers: req.headers, body, json: JSON.parse(body) });
         // A stalled request has been received but is never answered: the sender cannot know it arrived.
         if (this.stalls > 0) {
@@ -50,8 +52,9 @@ export class HttpReceiver {
     return this;
   }
 
-  failNext(n: number): void {
+  failNext(n: number, only: (body: string) => boolean = () => true): void {
     this.failures = n;
+    this.failOnly = only;
   }
 
   /** The next n requests are recorded but never answered. */
