@@ -26,14 +26,13 @@ function groupBatch<E extends { timestamp: number }, A>(family: RollupFamily<E, 
     if (!group) groups.set(id, (group = { resolution, bucketMs, keys, first, acc: family.start(first) }));
     return group.acc;
   };
+  const bucket = (ms: number, resolution: number) => Math.floor(ms / (resolution * 1000)) * resolution * 1000;
   for (const event of events) {
-    const step = finest * 1000;
-    family.add(add(finest, Math.floor(event.timestamp / step) * step, family.keys.map((k) => k.of(event)), event), event);
+    family.add(add(finest, bucket(event.timestamp, finest), family.keys.map((k) => k.of(event)), event), event);
   }
   const minutes = [...groups.values()];
   for (const resolution of coarser) {
-    const step = resolution * 1000;
-    for (const minute of minutes) family.merge(add(resolution, Math.floor(minute.bucketMs / step) * step, minute.keys, minute.first), minute.acc);
+    for (const minute of minutes) family.merge(add(resolution, bucket(minute.bucketMs, resolution), minute.keys, minute.first), minute.acc);
   }
   return groups;
 }
