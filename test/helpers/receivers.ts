@@ -19,7 +19,7 @@ export class HttpReceiver {
   /** Every request, including the ones answered with an error. */
   attempts = 0;
   private failures = 0;
-  private failOnly: (body: string) => boolean = () => true;
+  private failOnly: (body: string) => boolean = () => false;
   private stalls = 0;
   private broken = false;
   private server!: Server;
@@ -52,7 +52,7 @@ export class HttpReceiver {
     return this;
   }
 
-  failNext(n: number, only: (body: string) => boolean = () => true): void {
+  failNext(n: number, only: (body: string) => boolean): void {
     this.failures = n;
     this.failOnly = only;
   }
